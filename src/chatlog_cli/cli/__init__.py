@@ -1,0 +1,53 @@
+"""The `chatlog` command line: one small module per command, composed here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chatlog_cli import __version__
+from chatlog_cli.cli import formats, import_, info, rejects
+
+app = typer.Typer(
+    name="chatlog",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    help="Import, query and report on customer-service chat records (聊天记录) exported from "
+    "Taobao/Tmall, JD, Pinduoduo and Youzan.",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"chatlog {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Import, query and report on customer-service chat records (聊天记录)."""
+
+
+app.command("import")(import_.import_command)
+app.command("info")(info.info_command)
+app.command("formats")(formats.formats_command)
+app.command("rejects")(rejects.rejects_command)
+
+
+def main() -> None:
+    """Console-script entry point; a closed pipe (`chatlog … | head`) ends quietly."""
+    try:
+        app()
+    except BrokenPipeError:
+        import os
+        import sys
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(1) from None

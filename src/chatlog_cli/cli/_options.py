@@ -1,0 +1,21 @@
+"""Option types shared by commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chatlog_cli.settings import STORE_ENV_VAR
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help=f"Store directory. Default: ${STORE_ENV_VAR}, else ./chatlog-data.",
+        show_default=False,
+        file_okay=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]

@@ -1,0 +1,219 @@
+"""`chatlog import` as a library call: files in, an import report out. Never prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from chatlog_cli import __version__
+from chatlog_cli.errors import ChatlogError, InputFileError, UsageError
+from chatlog_cli.io.sources import Source, expand_inputs
+from chatlog_cli.platforms import detect, get_format, platforms
+from chatlog_cli.platforms.base import ExportFormat, ParseOptions, Sample
+from chatlog_cli.platforms.mapping import load_mapping
+from chatlog_cli.store.ingest import ingest
+from chatlog_cli.store.store import Store, new_import_id
+
+Status = Literal["imported", "already_imported", "failed"]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How files are recognised and parsed."""
+
+    platform: str | None = None
+    format: str | None = None
+    mapping: Path | None = None
+    parse: ParseOptions = field(default_factory=ParseOptions)
+
+
+@dataclass
+class FileResult:
+    """The outcome for one input file (all figures are counts of rows or messages)."""
+
+    source: str
+    status: Status
+    format: str | None = None
+    platform: str | None = None
+    confidence: float | None = None
+    encoding: str | None = None
+    rows_read: int = 0
+    messages_added: int = 0
+    duplicates_skipped: int = 0
+    rejected_rows: int = 0
+    unknown_roles: int = 0
+    damaged_ids: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    unknown_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    import_id: str | None = None
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready figures."""
+        return asdict(self)
+
+
+@dataclass
+class ImportReport:
+    """Results for every input, in order."""
+
+    store: Path
+    files: list[FileResult]
+
+    @property
+    def failed(self) -> list[FileResult]:
+        """Files that did not import."""
+        return [f for f in self.files if f.status == "failed"]
+
+    def totals(self) -> dict[str, int]:
+        """Sums over all files."""
+        keys = ("rows_read", "messages_added", "duplicates_skipped", "rejected_rows", "unknown_roles", "damaged_ids")
+        totals = {k: sum(getattr(f, k) for f in self.files) for k in keys}
+        totals["files"] = len(self.files)
+        totals["files_failed"] = len(self.failed)
+        totals["files_already_imported"] = sum(1 for f in self.files if f.status == "already_imported")
+        return totals
+
+
+class ImportProgress(Protocol):
+    """Hooks a front end may implement to show progress."""
+
+    def file_started(self, source: Source, index: int, count: int) -> None:
+        """A file is about to be read."""
+
+    def rows_parsed(self, rows: int) -> None:
+        """More rows were parsed from the current file."""
+
+    def file_finished(self, result: FileResult) -> None:
+        """A file is done (imported, skipped or failed)."""
+
+
+def import_files(
+    arguments: Sequence[str],
+    store_dir: Path,
+    options: ImportOptions | None = None,
+    progress: ImportProgress | None = None,
+) -> ImportReport:
+    """Import export files (paths, directories, globs, ZIPs) into the store at `store_dir`."""
+    options = options or ImportOptions()
+    if options.mapping is not None and options.format is not None:
+        raise UsageError("--map 与 --format 不能同时使用：列映射文件本身就指定了格式。")
+    if options.platform is not None and options.platform not in platforms():
+        raise UsageError(f"不认识的平台 {options.platform}。可用：{', '.join(platforms())}。")
+    forced = _forced_format(options)
+    sources, missing = expand_inputs(arguments)
+    if not sources and not missing:
+        raise UsageError("没有找到要导入的文件（目录为空？）。")
+    results = [FileResult(m.argument, "failed", error=m.message) for m in missing]
+    store = Store.open(store_dir, create=True)
+    with store.writing():
+        for index, source in enumerate(sources):
+            if progress is not None:
+                progress.file_started(source, index, len(sources))
+            result = _import_one(store, source, options, forced, progress)
+            results.append(result)
+            if progress is not None:
+                progress.file_finished(result)
+    return ImportReport(store_dir, results)
+
+
+def _forced_format(options: ImportOptions) -> ExportFormat | None:
+    if options.mapping is not None:
+        return load_mapping(options.mapping)
+    if options.format is not None:
+        return get_format(options.format)
+    return None
+
+
+def _import_one(
+    store: Store,
+    source: Source,
+    options: ImportOptions,
+    forced: ExportFormat | None,
+    progress: ImportProgress | None,
+) -> FileResult:
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.UTC)
+    result = FileResult(source.label, "failed")
+    try:
+        sha256 = source.sha256()
+        prior = store.find_import_by_hash(sha256)
+        if prior is not None:
+            result.status = "already_imported"
+            result.format, result.platform = prior["format"], prior["platform"]
+            result.import_id = prior["import_id"]
+            result.notes.append(f"同样内容的文件已于 {prior['finished_at']:%Y-%m-%d %H:%M} 导入过，未重复添加")
+            return result
+        encoding = options.parse.encoding or getattr(forced, "encoding", None)
+        sample = Sample(source, encoding)
+        if sample.kind == "empty":
+            raise InputFileError(f"{source.label}：文件是空的，没有任何内容。请确认导出是否成功后重新下载。")
+        if forced is not None:
+            fmt, confidence = forced, 1.0
+        else:
+            detection = detect(sample, platform=options.platform)
+            fmt, confidence = detection.format, detection.confidence
+        result.format, result.platform, result.confidence = fmt.name, fmt.platform, round(confidence, 3)
+        parsed = fmt.parse(sample, options.parse)
+        import_id = new_import_id()
+        added = ingest(
+            store,
+            parsed,
+            import_id=import_id,
+            source_label=source.label,
+            gap_minutes=options.parse.session_gap_minutes,
+            on_rows=progress.rows_parsed if progress is not None else None,
+        )
+        result.encoding = parsed.encoding
+        result.rows_read = parsed.stats.rows_read
+        result.messages_added = added.messages_added
+        result.duplicates_skipped = added.duplicates_skipped
+        result.rejected_rows = len(parsed.rejects)
+        result.unknown_roles = added.unknown_roles
+        result.damaged_ids = parsed.stats.damaged_ids
+        result.skipped = dict(parsed.stats.skipped)
+        result.unknown_columns = parsed.stats.unknown_columns
+        result.notes.extend(parsed.stats.notes)
+        if added.staged_rows == 0:
+            result.notes.append("文件里没有可导入的消息")
+        result.import_id = import_id
+        result.seconds = round(time.perf_counter() - started, 3)
+        store.append_import_log(
+            {
+                "import_id": import_id,
+                "source_file": source.label,
+                "sha256": sha256,
+                "size_bytes": source.size,
+                "platform": fmt.platform,
+                "format": fmt.name,
+                "confidence": confidence,
+                "encoding": parsed.encoding,
+                "shop": options.parse.shop,
+                "rows_read": result.rows_read,
+                "messages_added": result.messages_added,
+                "duplicates_skipped": result.duplicates_skipped,
+                "rejected_rows": result.rejected_rows,
+                "unknown_roles": result.unknown_roles,
+                "damaged_ids": result.damaged_ids,
+                "first_message_at": added.first_message_at,
+                "last_message_at": added.last_message_at,
+                "started_at": started_at,
+                "finished_at": dt.datetime.now(dt.UTC),
+                "chatlog_version": __version__,
+            }
+        )
+        result.status = "imported"
+    except ChatlogError as exc:
+        store.recover()
+        result.error = exc.message
+    except BaseException:
+        store.recover()  # Ctrl-C or a bug: leave the store as it was before this file
+        raise
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result

@@ -1,0 +1,1 @@
+"""Reading export files: locating inputs, decoding text, reading spreadsheets."""

@@ -1,0 +1,92 @@
+"""Encoding detection and text clean-up for Chinese exports.
+
+Order (FORMATS.md, cross-cutting rules): BOM → strict UTF-8 → GB18030. GB18030 is never tried first: it
+decodes almost any byte sequence into silent garbage.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from typing import Final
+
+from chatlog_cli.errors import EncodingError
+
+_BOMS: Final = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+ENCODING_ALIASES: Final = {
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "utf-8-sig": "utf-8-sig",
+    "utf8-sig": "utf-8-sig",
+    "gbk": "gb18030",  # GB18030 is a superset of GBK and GB2312: reading GBK as GB18030 loses nothing.
+    "gb2312": "gb18030",
+    "gb18030": "gb18030",
+    "utf-16": "utf-16",
+}
+
+# Control characters seen in real exports (a stray \x03 occurs); \t \n \r are kept.
+CONTROL_CHARS_PATTERN: Final = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL_RE: Final = re.compile(CONTROL_CHARS_PATTERN)
+_SPACE_TRANSLATION: Final = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u3000": " ", "\ufeff": ""})
+
+
+def normalize_encoding_name(name: str) -> str:
+    """Map a user-given encoding name to the codec chatlog uses for it."""
+    key = name.strip().lower().replace("_", "-")
+    if key in ENCODING_ALIASES:
+        return ENCODING_ALIASES[key]
+    try:
+        return codecs.lookup(key).name
+    except LookupError:
+        raise EncodingError(f"不认识的编码“{name}”。可用：utf-8、utf-8-sig、gbk、gb18030、utf-16。") from None
+
+
+def detect_encoding(head: bytes, *, complete: bool, file_label: str) -> str:
+    """Pick the encoding of a text file from its first bytes.
+
+    Args:
+        head: the first bytes of the file (or all of it).
+        complete: True when `head` is the whole file (a truncated multi-byte character at the end of a
+            partial head is then an error rather than expected).
+        file_label: the file's name for error messages.
+    """
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    if _decodes(head, "utf-8", complete=complete):
+        return "utf-8"
+    if _decodes(head, "gb18030", complete=complete):
+        return "gb18030"
+    raise EncodingError(
+        f"{file_label}：既不是 UTF-8 也不是 GBK/GB18030 编码的文本，无法读取。"
+        "如果确定是文本导出，请用 --encoding 指定编码。"
+    )
+
+
+def _decodes(data: bytes, encoding: str, *, complete: bool) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        decoder.decode(data, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def clean_text(text: str) -> str:
+    """Normalize line ends, drop control characters, and turn NBSP-like spaces into plain spaces."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL_RE.sub("", text)
+    return text.translate(_SPACE_TRANSLATION)
+
+
+def normalize_header(name: object) -> str:
+    """Normalize a header cell: full-width → half-width (NFKC), surrounding and inner spaces removed."""
+    text = unicodedata.normalize("NFKC", str(name)).translate(_SPACE_TRANSLATION)
+    return re.sub(r"\s+", "", text)

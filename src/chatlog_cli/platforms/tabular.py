@@ -1,0 +1,338 @@
+"""Declarative spreadsheet formats: header aliases, role words and type codes in, `STAGING_SCHEMA` out.
+
+Built-in platforms declare a `TabularFormat`; a user's `--map mapping.toml` becomes one too, so an export
+we have never seen imports through the same code as the ones we know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from chatlog_cli import schema as s
+from chatlog_cli.errors import InputFileError, MissingColumnsError
+from chatlog_cli.io.decode import normalize_header
+from chatlog_cli.io.tabular import ROW_COLUMN, BadRow, Sheet
+from chatlog_cli.platforms import content as content_rules
+from chatlog_cli.platforms.base import Parsed, ParseOptions, ParseStats, RowReject, Sample
+from chatlog_cli.platforms.normalize import (
+    clean_strings,
+    damaged_id_mask,
+    json_objects,
+    merge_json,
+    parse_times,
+)
+from chatlog_cli.platforms.roles import ROBOT_NAME_PATTERN
+
+# Fields a mapping can name. `date` + `time` stand in for `sent_at` when an export splits them.
+FIELDS: Final = (
+    "sent_at", "date", "time", "sender", "sender_role", "content", "buyer", "buyer_id", "agent",
+    "conversation_id", "order_id", "product_id", "msg_type", "shop",
+)  # fmt: skip
+FIELD_LABELS: Final = {
+    "sent_at": "发送时间", "date": "日期", "time": "时间", "sender": "发送人", "sender_role": "发送方身份",
+    "content": "消息内容", "buyer": "买家", "buyer_id": "买家ID", "agent": "客服", "conversation_id": "会话ID",
+    "order_id": "订单号", "product_id": "商品ID", "msg_type": "消息类型", "shop": "店铺",
+}  # fmt: skip
+
+
+def _norm(text: str) -> str:
+    return normalize_header(text).lower()
+
+
+@dataclass(frozen=True)
+class TabularFormat:
+    """A spreadsheet export described as data."""
+
+    name: str
+    platform: str
+    title: str
+    columns: Mapping[str, tuple[str, ...]]
+    roles: Mapping[str, str] = field(default_factory=dict)
+    types: Mapping[str, str] = field(default_factory=dict)
+    time_formats: tuple[str, ...] = ()
+    sheet: str | None = None
+    header_row: int | None = None  # 1-based; None = search the first rows
+    shop: str | None = None
+    encoding: str | None = None
+
+    @property
+    def recognized_by(self) -> str:
+        """Header aliases per field, for `chatlog formats` and detection errors."""
+        parts = [f"{FIELD_LABELS.get(f, f)}: {'/'.join(a)}" for f, a in self.columns.items()]
+        return "表头包含 " + "；".join(parts)
+
+    # Sniffing
+
+    def match_header(self, cells: list[str]) -> dict[str, int]:
+        """Map fields to column positions for one candidate header row."""
+        positions = {_norm(c): i for i, c in reversed(list(enumerate(cells))) if c}
+        found: dict[str, int] = {}
+        for name, aliases in self.columns.items():
+            for alias in aliases:
+                if _norm(alias) in positions:
+                    found[name] = positions[_norm(alias)]
+                    break
+        return found
+
+    def missing_required(self, found: Mapping[str, int]) -> list[str]:
+        """Required fields absent from a header match."""
+        missing = []
+        if "sent_at" not in found and not ("date" in found and "time" in found):
+            missing.append("sent_at")
+        if "content" not in found:
+            missing.append("content")
+        if not ({"sender", "sender_role"} & found.keys()):
+            missing.append("sender")
+        return missing
+
+    def _best_header(self, sheet: Sheet) -> tuple[int, dict[str, int]]:
+        best: tuple[int, dict[str, int], float] = (-1, {}, 0.0)
+        preview = sheet.preview()
+        candidates = range(len(preview)) if self.header_row is None else [self.header_row - 1]
+        for index in candidates:
+            if index >= len(preview):
+                continue
+            found = self.match_header(preview[index])
+            score = len(found) - 10 * len(self.missing_required(found))
+            if score > best[2] or best[0] < 0:
+                best = (index, found, score)
+        return best[0], best[1]
+
+    def sniff(self, sample: Sample) -> float:
+        """Share of this format's columns found in the best header row (0 if a required one is missing)."""
+        if sample.kind not in ("text", "workbook"):
+            return 0.0
+        best = 0.0
+        for sheet in sample.sheets[:8]:
+            _, found = self._best_header(sheet)
+            if found and not self.missing_required(found):
+                best = max(best, 0.5 + 0.5 * len(found) / len(self.columns))
+        return best
+
+    # Parsing
+
+    def parse(self, sample: Sample, options: ParseOptions) -> Parsed:
+        """Parse every sheet that has this format's header."""
+        sheets = self._sheets(sample)
+        encoding = sample.encoding if sample.kind == "text" else None
+        parsed = Parsed(batches=iter(()), encoding=encoding)
+        plans = []
+        for sheet in sheets:
+            index, found = self._best_header(sheet)
+            missing = self.missing_required(found) if index >= 0 else ["sent_at", "content", "sender"]
+            if missing:
+                plans.append((sheet, index, found, missing))
+                continue
+            plans.append((sheet, index, found, []))
+        usable = [p for p in plans if not p[3]]
+        if not usable:
+            raise self._missing_columns_error(sample, plans)
+        for sheet, _, _, _ in (p for p in plans if p[3]):
+            parsed.stats.skipped[f"工作表“{sheet.name}”没有聊天记录表头，已跳过"] += 1
+        parsed.batches = self._batches(sample, usable, options, parsed)
+        return parsed
+
+    def _sheets(self, sample: Sample) -> list[Sheet]:
+        if self.sheet is None or sample.kind != "workbook":
+            return list(sample.sheets)
+        chosen = [sh for sh in sample.sheets if sh.name == self.sheet]
+        if not chosen:
+            names = "、".join(sh.name for sh in sample.sheets)
+            raise InputFileError(f"{sample.source.label}：找不到工作表“{self.sheet}”（文件里有：{names}）。")
+        return chosen
+
+    def _missing_columns_error(
+        self, sample: Sample, plans: list[tuple[Sheet, int, dict[str, int], list[str]]]
+    ) -> MissingColumnsError:
+        sheet, index, _, missing = plans[0]
+        preview = sheet.preview()
+        seen = "、".join(c for c in preview[index] if c) if 0 <= index < len(preview) else "（无）"
+        wanted = "；".join(f"{FIELD_LABELS[m]}（可用表头：{'/'.join(self._aliases_for(m))}）" for m in missing)
+        return MissingColumnsError(
+            f"{sample.source.label}：按“{self.title}”格式读取时缺少必需的列：{wanted}。"
+            f"找到的表头是：{seen}。请检查导出时是否勾选了这些列，或用 --map 提供列对应关系。"
+        )
+
+    def _aliases_for(self, name: str) -> tuple[str, ...]:
+        if name == "sent_at":
+            return self.columns.get("sent_at", ()) + self.columns.get("date", ())
+        if name == "sender":
+            return self.columns.get("sender", ()) + self.columns.get("sender_role", ())
+        return self.columns.get(name, ())
+
+    def _batches(
+        self,
+        sample: Sample,
+        plans: list[tuple[Sheet, int, dict[str, int], list[str]]],
+        options: ParseOptions,
+        parsed: Parsed,
+    ) -> Iterator[pa.RecordBatch]:
+        for sheet, index, found, _ in plans:
+            label = sample.source.label if sample.kind == "text" else f"{sample.source.label}#{sheet.name}"
+
+            def bad_row(row: BadRow, label: str = label) -> None:
+                parsed.rejects.append(RowReject(row.row or 0, "bad_row", row.reason, row.raw, label))
+
+            headers, batches = sheet.read(index, bad_row)
+            by_position = {pos: name for name, pos in found.items()}
+            mapped = {by_position[i]: headers[i] for i in range(len(headers)) if i in by_position}
+            unknown = [h for i, h in enumerate(headers) if i not in by_position]
+            parsed.stats.unknown_columns.extend(u for u in unknown if u not in parsed.stats.unknown_columns)
+            for batch in batches:
+                yield self._normalize(batch, mapped, unknown, label, options, parsed)
+
+    def _normalize(
+        self,
+        batch: pa.RecordBatch,
+        mapped: dict[str, str],
+        unknown: list[str],
+        label: str,
+        options: ParseOptions,
+        parsed: Parsed,
+    ) -> pa.RecordBatch:
+        stats = parsed.stats
+        n = batch.num_rows
+        stats.rows_read += n
+        rows = batch.column(ROW_COLUMN)
+
+        def text(name: str) -> pa.Array | None:
+            return clean_strings(batch.column(mapped[name])) if name in mapped else None
+
+        def or_nulls(values: pa.Array | None) -> pa.Array:
+            return values if values is not None else pa.nulls(n, pa.string())
+
+        time_text = text("sent_at")
+        if time_text is None:
+            time_text = pc.binary_join_element_wise(text("date"), text("time"), " ")
+        sent_at = parse_times(time_text, self.time_formats)
+        content = text("content")
+        sender = text("sender")
+        buyer, buyer_id, agent = text("buyer"), text("buyer_id"), text("agent")
+        if buyer is None and buyer_id is not None:
+            buyer = buyer_id
+
+        msg_type = self._lookup(text("msg_type"), self.types)
+        classified = content_rules.classify(or_nulls(content))
+        msg_type = classified if msg_type is None else pc.coalesce(msg_type, classified)
+
+        role = self._roles(text("sender_role"), sender, buyer, buyer_id, agent, stats)
+        if sender is None:
+            # Exports with a role column but no sender column: the sender is the buyer or the agent.
+            sender = pc.case_when(
+                pc.make_struct(pc.equal(role, "buyer"), pc.equal(role, "agent")), or_nulls(buyer), or_nulls(agent)
+            )
+
+        order_id = text("order_id")
+        extra = json_objects({h: clean_strings(batch.column(h)) for h in unknown}, n)
+        if order_id is not None:
+            damaged = damaged_id_mask(order_id)
+            damaged_count = pc.sum(damaged).as_py() or 0
+            if damaged_count:
+                stats.damaged_ids += damaged_count
+                extra = merge_json(
+                    extra, {"damaged_order_id": pc.if_else(damaged, order_id, pa.scalar(None, pa.string()))}
+                )
+                order_id = pc.if_else(damaged, pa.scalar(None, pa.string()), order_id)
+        card_order = content_rules.extract_order_ids(or_nulls(content), msg_type)
+        order_id = card_order if order_id is None else pc.coalesce(order_id, card_order)
+        product_id = content_rules.extract_product_ids(or_nulls(content), msg_type)
+        if "product_id" in mapped:
+            product_id = pc.coalesce(text("product_id"), product_id)
+
+        shop = text("shop")
+        default_shop = options.shop or self.shop
+        if default_shop:
+            shop = pa.array([default_shop] * n, pa.string()) if shop is None else pc.coalesce(shop, default_shop)
+        conversation_id = text("conversation_id")
+        thread = pc.coalesce(or_nulls(buyer_id), or_nulls(buyer), or_nulls(conversation_id), "")
+
+        staged = pa.RecordBatch.from_arrays(
+            [
+                pa.array([self.platform] * n, pa.string()),
+                or_nulls(shop),
+                or_nulls(conversation_id),
+                sent_at,
+                role,
+                or_nulls(sender),
+                or_nulls(buyer),
+                or_nulls(buyer_id),
+                or_nulls(agent),
+                msg_type,
+                or_nulls(content),
+                order_id,
+                product_id,
+                pa.array([label] * n, pa.string()),
+                rows,
+                extra,
+                thread,
+            ],
+            schema=s.STAGING_SCHEMA,
+        )
+        return self._drop_rejects(staged, batch, time_text, parsed, label)
+
+    def _drop_rejects(
+        self, staged: pa.RecordBatch, raw: pa.RecordBatch, time_text: pa.Array, parsed: Parsed, label: str
+    ) -> pa.RecordBatch:
+        bad_time = pc.is_null(staged.column(s.SENT_AT))
+        empty = pc.and_(pc.is_null(staged.column(s.CONTENT)), pc.equal(staged.column(s.MSG_TYPE), "other"))
+        bad = pc.or_(bad_time, empty)
+        if not pc.any(bad).as_py():
+            return staged
+        cells = [raw.column(i) for i in range(raw.num_columns) if raw.schema.names[i] != ROW_COLUMN]
+        for index in pc.indices_nonzero(bad).to_pylist():
+            row = raw.column(ROW_COLUMN)[index].as_py()
+            line = "\t".join(str(c[index].as_py() or "") for c in cells)
+            if bad_time[index].as_py():
+                if time_text[index].as_py() is None:
+                    parsed.rejects.append(RowReject(row, "missing_time", "发送时间为空", line, label))
+                else:
+                    parsed.rejects.append(
+                        RowReject(
+                            row, "bad_time", "发送时间无法识别（应为 YYYY-MM-DD HH:MM:SS 之类的日期时间）", line, label
+                        )
+                    )
+            else:
+                parsed.rejects.append(RowReject(row, "empty_message", "消息内容为空", line, label))
+        return staged.filter(pc.invert(bad))
+
+    @staticmethod
+    def _lookup(values: pa.Array | None, table: Mapping[str, str]) -> pa.Array | None:
+        if values is None or not table:
+            return None
+        keys = pa.array([_norm(k) for k in table])
+        index = pc.index_in(pc.utf8_lower(values), value_set=keys)
+        return pc.take(pa.array(list(table.values()), pa.string()), index)
+
+    def _roles(
+        self,
+        raw_role: pa.Array | None,
+        sender: pa.Array | None,
+        buyer: pa.Array | None,
+        buyer_id: pa.Array | None,
+        agent: pa.Array | None,
+        stats: ParseStats,
+    ) -> pa.Array:
+        n = len(next(a for a in (raw_role, sender, buyer, agent) if a is not None))
+        role = self._lookup(raw_role, self.roles)
+        if role is not None and raw_role is not None:
+            unmapped = pc.and_(pc.is_null(role), pc.is_valid(raw_role))
+            if pc.any(unmapped).as_py():
+                for word in pc.unique(pc.filter(raw_role, unmapped)).to_pylist()[:10]:
+                    note = f"发送方身份“{word}”不认识，记为 unknown（可在 --map 的 [roles] 里指定）"
+                    if note not in stats.notes:
+                        stats.notes.append(note)
+        if role is None:
+            role = pa.nulls(n, pa.string())
+        if sender is not None:
+            is_robot = pc.fill_null(pc.match_substring_regex(sender, ROBOT_NAME_PATTERN), False)
+            role = pc.if_else(pc.and_(pc.is_null(role), is_robot), pa.scalar("bot"), role)
+            for column, value in ((buyer, "buyer"), (buyer_id, "buyer"), (agent, "agent")):
+                if column is not None:
+                    same = pc.fill_null(pc.equal(sender, column), False)
+                    role = pc.if_else(pc.and_(pc.is_null(role), same), pa.scalar(value), role)
+        return pc.fill_null(role, "unknown")

@@ -1,0 +1,123 @@
+"""The normalized message schema (v1): defined once here, documented in docs/schema.md.
+
+Every parser produces `STAGING_SCHEMA` batches; the store turns them into `SCHEMA` rows (it adds
+`message_id`, `import_id`, fills derived conversation ids, roles and agents).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pyarrow as pa
+
+from chatlog_cli.settings import DEFAULT_TZ
+
+SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION_KEY: Final = b"chatlog.schema_version"
+
+# Column names.
+MESSAGE_ID: Final = "message_id"
+PLATFORM: Final = "platform"
+SHOP: Final = "shop"
+CONVERSATION_ID: Final = "conversation_id"
+SENT_AT: Final = "sent_at"
+SENDER_ROLE: Final = "sender_role"
+SENDER: Final = "sender"
+BUYER: Final = "buyer"
+BUYER_ID: Final = "buyer_id"
+AGENT: Final = "agent"
+MSG_TYPE: Final = "msg_type"
+CONTENT: Final = "content"
+ORDER_ID: Final = "order_id"
+PRODUCT_ID: Final = "product_id"
+SOURCE_FILE: Final = "source_file"
+SOURCE_LINE: Final = "source_line"
+IMPORT_ID: Final = "import_id"
+EXTRA: Final = "extra"
+# Staging only: the scope inside which (time, sender, content) identifies a message. It is the buyer when
+# the export names one, else the export's conversation id, else a structural session key, so that the same
+# message exported in two shapes, or in two overlapping exports, hashes to the same message_id.
+THREAD: Final = "thread"
+
+ROLES: Final = ("buyer", "agent", "bot", "system", "unknown")
+MSG_TYPES: Final = (
+    "text",
+    "image",
+    "link",
+    "order_card",
+    "product_card",
+    "emoticon",
+    "recall",
+    "transfer",
+    "card",
+    "other",
+)
+
+TIMESTAMP_TYPE: Final = pa.timestamp("ms", tz=DEFAULT_TZ)
+
+_COMMON_FIELDS: Final = [
+    pa.field(PLATFORM, pa.string(), nullable=False),
+    pa.field(SHOP, pa.string()),
+    pa.field(CONVERSATION_ID, pa.string()),
+    pa.field(SENT_AT, TIMESTAMP_TYPE, nullable=False),
+    pa.field(SENDER_ROLE, pa.string(), nullable=False),
+    pa.field(SENDER, pa.string()),
+    pa.field(BUYER, pa.string()),
+    pa.field(BUYER_ID, pa.string()),
+    pa.field(AGENT, pa.string()),
+    pa.field(MSG_TYPE, pa.string(), nullable=False),
+    pa.field(CONTENT, pa.string()),
+    pa.field(ORDER_ID, pa.string()),
+    pa.field(PRODUCT_ID, pa.string()),
+    pa.field(SOURCE_FILE, pa.string(), nullable=False),
+    pa.field(SOURCE_LINE, pa.int64(), nullable=False),
+    pa.field(EXTRA, pa.string()),
+]
+
+SCHEMA: Final = pa.schema(
+    [
+        pa.field(MESSAGE_ID, pa.string(), nullable=False),
+        *_COMMON_FIELDS,
+        pa.field(IMPORT_ID, pa.string(), nullable=False),
+    ],
+    metadata={SCHEMA_VERSION_KEY: str(SCHEMA_VERSION).encode()},
+)
+
+STAGING_SCHEMA: Final = pa.schema([*_COMMON_FIELDS, pa.field(THREAD, pa.string())])
+
+# Rows a parser could not turn into messages: kept in the store with the reason, never dropped silently.
+REJECT_SCHEMA: Final = pa.schema(
+    [
+        pa.field(IMPORT_ID, pa.string(), nullable=False),
+        pa.field(SOURCE_FILE, pa.string(), nullable=False),
+        pa.field(SOURCE_LINE, pa.int64(), nullable=False),
+        pa.field("reason_code", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("raw", pa.string()),
+    ],
+    metadata={SCHEMA_VERSION_KEY: str(SCHEMA_VERSION).encode()},
+)
+
+COLUMN_DOCS: Final[dict[str, str]] = {
+    MESSAGE_ID: "Stable hash of (platform, thread, sent_at to the second, sender, whitespace-folded content, "
+    "occurrence); the de-duplication key. 32 hex characters.",
+    PLATFORM: "`jd`, `pinduoduo`, `taobao`, `youzan`, or the `platform` named in a mapping file.",
+    SHOP: "Shop name from `--shop`, the mapping file, or the export.",
+    CONVERSATION_ID: "The export's conversation/session id, or a stable derived id (JD log: hash of the "
+    "session's first message; spreadsheets without ids: per buyer, split at an idle gap).",
+    SENT_AT: "When the message was sent, China time (Asia/Shanghai), millisecond precision.",
+    SENDER_ROLE: "`buyer` / `agent` / `bot` / `system` / `unknown` (never guessed silently).",
+    SENDER: "The sender's nick as exported (Taobao `cntaobao` prefix removed).",
+    BUYER: "The conversation's buyer as the export names them (nick, often masked like `小**猫`; else the id).",
+    BUYER_ID: "The buyer's account id when the export has one besides the nick (optional).",
+    AGENT: "The human agent handling the conversation at that message, if known.",
+    MSG_TYPE: "`text` / `image` / `link` / `order_card` / `product_card` / `emoticon` / `recall` / "
+    "`transfer` / `card` / `other`.",
+    CONTENT: "Message text, control characters removed, line breaks kept as `\\n`.",
+    ORDER_ID: "Order number as text (never a number: 18–19 digit ids lose digits as floats).",
+    PRODUCT_ID: "Product/SKU id as text, from a column or an order card (optional).",
+    SOURCE_FILE: "The file the message was imported from (`archive.zip!member.txt` for ZIP members).",
+    SOURCE_LINE: "1-based line (text exports) or row (spreadsheets) where the message starts.",
+    IMPORT_ID: "The import that added the row (see `imports.parquet`).",
+    EXTRA: "JSON object: export columns the parser does not map, and flags such as `damaged_order_id`.",
+}

@@ -1,0 +1,260 @@
+"""One import as a transaction: stage parsed rows, finish them in SQL, add only new messages.
+
+Staging happens in an in-process DuckDB database that spills to disk, so memory stays bounded whatever
+the file size. The SQL fills what needs the whole file: late-resolved roles, derived conversation ids
+(idle-gap split), the buyer and handling agent per message, the occurrence number and `message_id`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from chatlog_cli.platforms.base import Parsed
+from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, STAGING_SCHEMA
+from chatlog_cli.settings import STAGING_MEMORY_LIMIT
+from chatlog_cli.store.query import LOCAL_TIME_SQL
+from chatlog_cli.store.store import Store
+
+ROW_GROUP_ROWS: Final = 256_000
+_ROLES_SCHEMA: Final = pa.schema([(c, pa.string()) for c in ("conversation_id", "sender", "sender_role", "buyer")])
+
+# Conversation order inside the SQL: time, then file position (stable for equal times).
+_ORDER: Final = "sent_at, source_file, source_line"
+_WHO: Final = "coalesce(buyer_id, buyer, thread, '')"
+_SECOND: Final = "(epoch_ms(sent_at) // 1000)"
+_CANON: Final = r"regexp_replace(trim(coalesce(content, '')), '\s+', ' ', 'g')"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one import added."""
+
+    staged_rows: int
+    messages_added: int
+    duplicates_skipped: int
+    unknown_roles: int
+    first_message_at: str | None
+    last_message_at: str | None
+
+
+def _connect(store: Store) -> Any:
+    import duckdb
+
+    spill = store.tmp_dir / "duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"memory_limit": STAGING_MEMORY_LIMIT, "temp_directory": str(spill)})
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _finish_sql(gap_minutes: int, import_id: str) -> str:
+    """Staged rows (with roles joined) → final rows with ids; one statement, read top to bottom."""
+    return f"""
+    WITH resolved AS (
+        SELECT st.* REPLACE (
+            CASE WHEN st.sender_role = 'unknown' AND r.sender_role IS NOT NULL
+                 THEN r.sender_role ELSE st.sender_role END AS sender_role,
+            coalesce(st.buyer, r.buyer) AS buyer)
+        FROM staged st LEFT JOIN roles r
+          ON st.conversation_id = r.conversation_id AND st.sender = r.sender
+    ),
+    gaps AS (  -- exports without conversation ids: a new conversation after an idle gap, per buyer
+        SELECT *,
+            CASE WHEN conversation_id IS NULL THEN
+                CASE WHEN lag(sent_at) OVER w IS NULL
+                       OR sent_at - lag(sent_at) OVER w > INTERVAL {int(gap_minutes)} MINUTE
+                     THEN 1 ELSE 0 END
+            END AS starts
+        FROM resolved
+        WINDOW w AS (PARTITION BY platform, coalesce(shop, ''), {_WHO}, conversation_id IS NULL ORDER BY {_ORDER})
+    ),
+    segments AS (
+        SELECT *, sum(starts) OVER (
+            PARTITION BY platform, coalesce(shop, ''), {_WHO}, conversation_id IS NULL
+            ORDER BY {_ORDER} ROWS UNBOUNDED PRECEDING) AS segment
+        FROM gaps
+    ),
+    conversations AS (
+        SELECT * EXCLUDE (starts, segment) REPLACE (
+            coalesce(conversation_id, platform || '-' || substr(md5(concat_ws(chr(31),
+                platform, coalesce(shop, ''), {_WHO},
+                CAST(min(epoch_ms(sent_at)) OVER (PARTITION BY platform, coalesce(shop, ''), {_WHO}, segment)
+                     AS VARCHAR))), 1, 16)) AS conversation_id)
+        FROM segments
+    ),
+    people AS (  -- the buyer of each conversation, and the human agent handling it at each message
+        SELECT * REPLACE (
+            coalesce(buyer, first_value(CASE WHEN sender_role = 'buyer' THEN sender END IGNORE NULLS) OVER whole)
+                AS buyer,
+            coalesce(agent,
+                last_value(CASE WHEN sender_role = 'agent' THEN sender END IGNORE NULLS) OVER before,
+                first_value(CASE WHEN sender_role = 'agent' THEN sender END IGNORE NULLS) OVER after)
+                AS agent)
+        FROM conversations
+        WINDOW
+            whole AS (PARTITION BY platform, conversation_id ORDER BY {_ORDER}
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+            before AS (PARTITION BY platform, conversation_id ORDER BY {_ORDER}
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+            after AS (PARTITION BY platform, conversation_id ORDER BY {_ORDER}
+                      ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
+    ),
+    keyed AS (
+        SELECT *, {_CANON} AS canon FROM people
+    ),
+    occurrences AS (  -- identical (thread, second, sender, content) messages are numbered, not merged
+        SELECT *, row_number() OVER (
+            PARTITION BY platform, coalesce(thread, ''), {_SECOND}, coalesce(sender, ''), canon
+            ORDER BY source_file, source_line) - 1 AS occurrence
+        FROM keyed
+    )
+    SELECT
+        md5(concat_ws(chr(31), platform, coalesce(thread, ''), CAST({_SECOND} AS VARCHAR),
+                      coalesce(sender, ''), canon, CAST(occurrence AS VARCHAR))) AS message_id,
+        {", ".join(f.name for f in STAGING_SCHEMA if f.name != "thread")},
+        '{import_id}' AS import_id,
+        strftime({LOCAL_TIME_SQL}, '%Y-%m') AS month
+    FROM occurrences
+    """
+
+
+def ingest(
+    store: Store,
+    parsed: Parsed,
+    *,
+    import_id: str,
+    source_label: str,
+    gap_minutes: int,
+    on_rows: Callable[[int], None] | None = None,
+) -> IngestResult:
+    """Stage, finish and write one parsed file; the caller commits it to the import log afterwards."""
+    con = _connect(store)
+    try:
+        con.register("empty_staging", STAGING_SCHEMA.empty_table())
+        con.execute("CREATE TEMP TABLE staged AS SELECT * FROM empty_staging")
+        staged_rows = 0
+        for batch in parsed.batches:
+            if batch.num_rows == 0:
+                continue
+            con.register("incoming", batch)
+            con.execute("INSERT INTO staged SELECT * FROM incoming")
+            con.unregister("incoming")
+            staged_rows += batch.num_rows
+            if on_rows is not None:
+                on_rows(batch.num_rows)
+        roles = parsed.roles if parsed.roles is not None else _ROLES_SCHEMA.empty_table()
+        con.register("roles", roles.cast(_ROLES_SCHEMA))
+        con.execute(f"CREATE TEMP TABLE final AS {_finish_sql(gap_minutes, import_id)}")
+        partitions = con.execute("SELECT DISTINCT platform, month FROM final").fetchall()
+        existing = _existing_files(store, partitions)
+        if existing:
+            con.execute(
+                "CREATE TEMP TABLE existing AS SELECT DISTINCT message_id FROM read_parquet(?)",
+                [[str(p) for p in existing]],
+            )
+        else:
+            con.execute("CREATE TEMP TABLE existing (message_id VARCHAR)")
+        unknown = con.execute("SELECT count(*) FROM final WHERE sender_role = 'unknown'").fetchall()[0][0]
+        span = con.execute(
+            f"SELECT strftime(min({LOCAL_TIME_SQL}), '%Y-%m-%d %H:%M:%S'), "
+            f"strftime(max({LOCAL_TIME_SQL}), '%Y-%m-%d %H:%M:%S') FROM final"
+        ).fetchall()[0]
+        new_rows = con.sql(
+            "SELECT f.* FROM final f ANTI JOIN existing e ON f.message_id = e.message_id "
+            "ORDER BY platform, month, conversation_id, sent_at, source_file, source_line"
+        )
+        added = _write_partitions(store, new_rows.to_arrow_reader(ROW_GROUP_ROWS), import_id)
+        _write_rejects(store, parsed, import_id, source_label)
+    finally:
+        con.close()
+    return IngestResult(staged_rows, added, staged_rows - added, int(unknown), *_local_span(span))
+
+
+def _local_span(span: tuple[Any, Any] | None) -> tuple[str | None, str | None]:
+    return (span[0], span[1]) if span else (None, None)
+
+
+def _existing_files(store: Store, partitions: list[tuple[str, str]]) -> list[Path]:
+    by_platform: dict[str, set[str]] = {}
+    for platform, month in partitions:
+        by_platform.setdefault(platform, set()).add(month)
+    files: list[Path] = []
+    for platform, months in by_platform.items():
+        files.extend(store.message_files(platform=platform, months=months))
+    return files
+
+
+def _write_partitions(store: Store, reader: pa.RecordBatchReader, import_id: str) -> int:
+    """Write sorted rows into one file per (platform, month), staged in .tmp and then moved into place."""
+    staging = store.tmp_dir / import_id
+    written: list[tuple[Path, Path]] = []
+    writer: pq.ParquetWriter | None = None
+    current: tuple[str, str] | None = None
+    total = 0
+    try:
+        for batch in reader:
+            table = pa.Table.from_batches([batch])
+            for key in _partition_keys(table):
+                part = table.filter(pc.and_(pc.equal(table["platform"], key[0]), pc.equal(table["month"], key[1])))
+                if key != current:
+                    if writer is not None:
+                        writer.close()
+                    current = key
+                    relative = (
+                        Path(f"platform={key[0]}") / f"month={key[1]}" / f"{import_id}-{uuid.uuid4().hex[:6]}.parquet"
+                    )
+                    target = staging / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    writer = pq.ParquetWriter(target, SCHEMA, compression="zstd")
+                    written.append((target, store.messages_dir / relative))
+                assert writer is not None
+                writer.write_table(part.select(SCHEMA.names).cast(SCHEMA), row_group_size=ROW_GROUP_ROWS)
+                total += part.num_rows
+        if writer is not None:
+            writer.close()
+            writer = None
+        for tmp, final in written:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+    finally:
+        if writer is not None:
+            writer.close()
+    return total
+
+
+def _partition_keys(table: pa.Table) -> list[tuple[str, str]]:
+    keys = (
+        pa.Table.from_arrays([table["platform"], table["month"]], names=["p", "m"]).group_by(["p", "m"]).aggregate([])
+    )
+    return sorted(zip(keys["p"].to_pylist(), keys["m"].to_pylist(), strict=True))
+
+
+def _write_rejects(store: Store, parsed: Parsed, import_id: str, source_label: str) -> None:
+    if not parsed.rejects:
+        return
+    rows = [
+        {
+            "import_id": import_id,
+            "source_file": r.source_file or source_label,
+            "source_line": r.source_line,
+            "reason_code": r.reason_code,
+            "reason": r.reason,
+            "raw": r.raw,
+        }
+        for r in parsed.rejects
+    ]
+    table = pa.Table.from_pylist(rows, schema=REJECT_SCHEMA)
+    store.rejects_dir.mkdir(parents=True, exist_ok=True)
+    tmp = store.tmp_dir / f"{import_id}.rejects.parquet"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, store.rejects_dir / f"{import_id}.parquet")

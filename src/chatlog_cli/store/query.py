@@ -1,0 +1,36 @@
+"""DuckDB over the store: views `messages`, `imports` and `rejects` of committed data only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from chatlog_cli.schema import SCHEMA
+from chatlog_cli.store.store import Store
+
+# China local time of `sent_at` without a time-zone database (no DST since 1991; see platforms.normalize).
+LOCAL_TIME_SQL = "make_timestamp(epoch_ms(sent_at) * 1000 + CAST(28800000000 AS BIGINT))"
+
+
+def sql_list(paths: Sequence[Path]) -> str:
+    """A DuckDB list literal of file paths (views cannot take prepared parameters)."""
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+def connect(store: Store) -> Any:
+    """An in-memory DuckDB connection with the store's views."""
+    import duckdb
+
+    con = duckdb.connect()
+    files = store.message_files()
+    if files:
+        con.execute(f"CREATE VIEW messages AS SELECT * FROM read_parquet({sql_list(files)}, hive_partitioning = false)")
+    else:
+        con.register("_empty_messages", SCHEMA.empty_table())
+        con.execute("CREATE VIEW messages AS SELECT * FROM _empty_messages")
+    con.register("_imports", store.import_log())
+    con.execute("CREATE VIEW imports AS SELECT * FROM _imports")
+    con.register("_rejects", store.read_rejects())
+    con.execute("CREATE VIEW rejects AS SELECT * FROM _rejects")
+    return con

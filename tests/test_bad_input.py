@@ -1,0 +1,143 @@
+"""Bad input: a clear message naming the file and what to do, the right exit code, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+from typer.testing import CliRunner
+
+from chatlog_cli.cli import app
+from conftest import FIXTURES, messages
+
+PDD = FIXTURES / "pinduoduo" / "basic.csv"
+JD = FIXTURES / "jd" / "basic.log"
+
+
+def invoke(runner: CliRunner, *args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_empty_file(runner: CliRunner, tmp_path: Path) -> None:
+    empty = tmp_path / "导出.csv"
+    empty.write_bytes(b"")
+    result = invoke(runner, "import", str(empty), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "导出.csv" in result.stdout and "文件是空的" in result.stdout
+
+
+def test_binary_junk(runner: CliRunner, tmp_path: Path) -> None:
+    junk = tmp_path / "chat.log"
+    junk.write_bytes(bytes(range(256)) * 40)
+    result = invoke(runner, "import", str(junk), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "chat.log" in result.stdout and "认不出" in result.stdout and "二进制" in result.stdout
+
+
+def test_truncated_xlsx(runner: CliRunner, tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["会话ID", "发送方", "消息内容", "发送时间"])
+    for i in range(500):
+        workbook.active.append([f"S{i}", "买家", f"消息{i}" * 20, "2026-11-01 10:00:00"])
+    full = tmp_path / "full.xlsx"
+    workbook.save(full)
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    result = invoke(runner, "import", str(cut), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "cut.xlsx" in result.stdout and "损坏" in result.stdout and "重新下载" in result.stdout
+
+
+def test_missing_required_column_is_named(runner: CliRunner, tmp_path: Path) -> None:
+    lines = PDD.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    no_time = tmp_path / "no_time.csv"
+    no_time.write_text(
+        ",".join(h for h in header if h != "发送时间") + "\n" + "S1,1,a,b,买家,文本,你好,\n", encoding="utf-8"
+    )
+    detected = invoke(runner, "import", str(no_time), "--store", str(tmp_path / "s"))
+    assert detected.exit_code == 1
+    assert "认不出" in detected.stdout and "会话ID、买家ID" in detected.stdout  # the headers it saw
+    forced = invoke(runner, "import", str(no_time), "--format", "pdd-csv", "--store", str(tmp_path / "s"))
+    assert forced.exit_code == 1
+    assert "缺少必需的列：发送时间" in forced.stdout and "--map" in forced.stdout
+
+
+def test_unparseable_times_are_rejected_rows_not_lost(runner: CliRunner, tmp_path: Path) -> None:
+    text = PDD.read_text(encoding="utf-8").replace("2026-11-02 21:35:00", "昨天晚上").replace("2026-11-02 21:40:00", "")
+    bad = tmp_path / "bad_times.csv"
+    bad.write_text(text, encoding="utf-8")
+    store = str(tmp_path / "s")
+    result = invoke(runner, "import", str(bad), "--store", store, "--json")
+    assert result.exit_code == 0
+    [figures] = json.loads(result.stdout)["files"]
+    assert (figures["rows_read"], figures["messages_added"], figures["rejected_rows"]) == (10, 8, 2)
+    listed = invoke(runner, "rejects", "--store", store, "--json")
+    rows = json.loads(listed.stdout)["rows"]
+    assert {(r["source_line"], r["reason_code"]) for r in rows} == {(8, "bad_time"), (9, "missing_time")}
+    assert all("raw" not in r for r in rows)
+    shown = invoke(runner, "rejects", "--store", store, "--show-raw", "--json")
+    assert "昨天晚上" in json.loads(shown.stdout)["rows"][0]["raw"] + json.loads(shown.stdout)["rows"][1]["raw"]
+    plain = invoke(runner, "rejects", "--store", store)
+    assert "昨天晚上" not in plain.stdout and "bad_time" in plain.stdout
+
+
+def test_error_messages_never_print_message_content(runner: CliRunner, tmp_path: Path) -> None:
+    secret = "13812345678 北京市朝阳区某某路1号"
+    junk = tmp_path / "notes.txt"
+    junk.write_text(f"{secret}\n随便写的笔记\n", encoding="utf-8")
+    result = invoke(runner, "import", str(junk), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "13812345678" not in result.stdout + result.stderr
+    assert "朝阳区" not in result.stdout + result.stderr
+
+
+def test_directory_of_mixed_good_and_bad_files(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    shutil.copy(JD, folder / "a_good.log")
+    (folder / "b_empty.csv").write_bytes(b"")
+    (folder / "c_junk.bin").write_bytes(b"\x00\x01\x02" * 100)
+    shutil.copy(PDD, folder / "d_good.csv")
+    store = tmp_path / "s"
+    result = invoke(runner, "import", str(folder), "--store", str(store), "--json")
+    assert result.exit_code == 1
+    by_file = {Path(f["source"]).name: f for f in json.loads(result.stdout)["files"]}
+    assert by_file["a_good.log"]["status"] == "imported" and by_file["d_good.csv"]["status"] == "imported"
+    assert by_file["b_empty.csv"]["status"] == "failed" and by_file["c_junk.bin"]["status"] == "failed"
+    assert len(messages(store)) == 26
+
+
+def test_missing_file_argument_is_reported_and_others_import(runner: CliRunner, tmp_path: Path) -> None:
+    result = invoke(runner, "import", str(tmp_path / "nope.csv"), str(JD), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "找不到文件" in result.stdout and "nope.csv" in result.stdout
+    assert len(messages(tmp_path / "s")) == 16
+
+
+def test_usage_errors_exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    unknown_format = invoke(runner, "import", str(JD), "--format", "nope", "--store", str(tmp_path / "s"))
+    assert unknown_format.exit_code == 2 and "没有名为 nope 的格式" in unknown_format.stderr
+    unknown_platform = invoke(runner, "import", str(JD), "--platform", "nope", "--store", str(tmp_path / "s"))
+    assert unknown_platform.exit_code == 2
+    both = invoke(
+        runner, "import", str(JD), "--format", "jd-log", "--map", str(FIXTURES / "mapped" / "mapping.toml"),
+        "--store", str(tmp_path / "s"),
+    )  # fmt: skip
+    assert both.exit_code == 2
+    no_args = runner.invoke(app, ["import"])
+    assert no_args.exit_code == 2
+
+
+def test_mixed_encoding_file_fails_with_advice(runner: CliRunner, tmp_path: Path) -> None:
+    body = JD.read_text(encoding="utf-8")
+    mixed = tmp_path / "mixed.log"
+    # UTF-8 for the first 64 KiB sniffed, then a GBK-encoded tail.
+    filler = "".join(body for _ in range(60))
+    mixed.write_bytes(filler.encode("utf-8") + "山海小铺-小美 2026-10-09 10:00:00\n好的\n".encode("gbk"))
+    result = invoke(runner, "import", str(mixed), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "--encoding" in result.stdout
+    assert not (tmp_path / "s" / "messages").exists() or not list((tmp_path / "s" / "messages").rglob("*.parquet"))

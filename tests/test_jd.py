@@ -1,0 +1,107 @@
+"""JD chat log specifics: layout quirks, typed messages, role inference, ZIP input."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from chatlog_cli.platforms.jd import _Session, resolve_roles
+from conftest import FIXTURES, messages, run_import
+
+BANNER = "/*****************以下为一通会话************************************/"
+
+
+def import_text(tmp_path: Path, text: str, encoding: str = "utf-8") -> tuple[list[dict], object]:
+    path = tmp_path / "chat.log"
+    path.write_bytes(text.encode(encoding))
+    result = run_import([path], tmp_path / "store").files[0]
+    assert result.status == "imported", result.error
+    return messages(tmp_path / "store"), result
+
+
+def test_multiline_content_keeps_inner_blank_lines_and_drops_trailing_ones(tmp_path: Path) -> None:
+    rows, _ = import_text(tmp_path, f"{BANNER}\nb 2026-10-01 10:00:00\n第一行\n\n第三行\n\n\n")
+    assert rows[0]["content"] == "第一行\n\n第三行"
+
+
+def test_sessions_close_on_end_marker_new_banner_or_eof(tmp_path: Path) -> None:
+    text = (
+        f"{BANNER}\nb1 2026-10-01 10:00:00\n一\n/*****************会话结束_时间：2026-10-01 10:05:00*****/\n"
+        f"{BANNER}\nb2 2026-10-01 11:00:00\n二\n"
+        f"{BANNER}\nb3 2026-10-01 12:00:00\n三\n会话结束\n"
+        f"{BANNER}\nb4 2026-10-01 13:00:00\n四\n"
+    )
+    rows, result = import_text(tmp_path, text)
+    assert [r["content"] for r in rows] == ["一", "二", "三", "四"]
+    assert len({r["conversation_id"] for r in rows}) == 4
+    assert "会话 4 通" in result.notes
+
+
+def test_buyer_text_mentioning_session_end_is_content(tmp_path: Path) -> None:
+    rows, _ = import_text(tmp_path, f"{BANNER}\nb 2026-10-01 10:00:00\n会话结束了吗？\n还在吗\n")
+    assert rows[0]["content"] == "会话结束了吗？\n还在吗"
+
+
+def test_unpadded_times_control_characters_and_tabs(tmp_path: Path) -> None:
+    rows, _ = import_text(tmp_path, f"{BANNER}\nb\t2026-1-5 9:03:07\n你\x03好\t\n")
+    assert rows[0]["sent_at"] == "2026-01-05T09:03:07+08:00"
+    assert rows[0]["content"] == "你好"
+
+
+def test_text_before_any_message_is_rejected_with_its_line(tmp_path: Path) -> None:
+    from chatlog_cli.store import Store
+
+    _, result = import_text(tmp_path, f"导出说明\n{BANNER}\nb 2026-10-01 10:00:00\n你好\n")
+    assert result.rejected_rows == 1
+    [reject] = Store.open(tmp_path / "store").read_rejects().to_pylist()
+    assert (reject["source_line"], reject["reason_code"]) == (1, "outside_message")
+
+
+def test_golden_fixture_types(store_dir: Path) -> None:
+    run_import([FIXTURES / "jd" / "basic.log"], store_dir)
+    by_type = {r["msg_type"]: r for r in messages(store_dir)}
+    assert set(by_type) >= {"text", "card", "emoticon", "order_card", "image", "transfer", "recall"}
+    assert by_type["order_card"]["order_id"] == "123456789012"
+    assert by_type["order_card"]["product_id"] == "100012345678"
+
+
+def test_role_inference_rules() -> None:
+    sessions = [
+        _Session("c1", ["buyer1", "jimi_vender_1", "店-小美"]),
+        _Session("c2", ["buyer2", "店-小美"]),
+        _Session("c3", ["buyer3", "店-小美", "店-新人"]),
+        _Session("c4", ["店-小美", "buyer4"]),  # an agent speaking first does not make them the buyer
+        _Session("c5", ["buyer5", "路人"]),
+    ]
+    roles = {
+        (r["conversation_id"], r["sender"]): (r["sender_role"], r["buyer"]) for r in resolve_roles(sessions).to_pylist()
+    }
+    assert roles[("c1", "jimi_vender_1")] == ("bot", "buyer1")
+    assert roles[("c1", "店-小美")] == ("agent", "buyer1")
+    assert roles[("c3", "店-新人")] == ("agent", "buyer3")  # same 店- prefix as a recurring agent
+    assert roles[("c4", "buyer4")] == ("buyer", "buyer4")
+    assert roles[("c4", "店-小美")][0] == "agent"
+    assert roles[("c5", "路人")] == ("unknown", "buyer5")  # not enough evidence: never guessed
+
+
+def test_handling_agent_follows_transfers(store_dir: Path) -> None:
+    run_import([FIXTURES / "jd" / "basic.log"], store_dir)
+    rows = [r for r in messages(store_dir) if r["buyer"] == "13****21"]
+    assert [r["agent"] for r in rows] == ["山海小铺-小美", "山海小铺-小美", "山海小铺-小美", "山海小铺-阿杰"]
+
+
+def test_zip_of_logs_imports_every_member(tmp_path: Path) -> None:
+    archive = tmp_path / "京东聊天记录.zip"
+    body = (FIXTURES / "jd" / "basic.log").read_text(encoding="utf-8")
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("2026-10/part1.txt", body)
+        zf.writestr("2026-10/part2.txt", body.replace("2026-10-0", "2026-10-1"))
+        zf.writestr("__MACOSX/._part1.txt", b"\x00\x05")
+    report = run_import([archive], tmp_path / "store")
+    assert [f.status for f in report.files] == ["imported", "imported"]
+    assert report.files[0].source.endswith("京东聊天记录.zip!2026-10/part1.txt")
+    assert len(messages(tmp_path / "store")) == 32
+    assert {r["source_file"].split("!")[1] for r in messages(tmp_path / "store")} == {
+        "2026-10/part1.txt",
+        "2026-10/part2.txt",
+    }

@@ -1,0 +1,177 @@
+"""The store: idempotent and overlapping imports, encodings, atomic writes, locking, recovery."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from chatlog_cli.errors import StoreError, StoreLockedError
+from chatlog_cli.store import Store
+from chatlog_cli.store import ingest as ingest_module
+from chatlog_cli.store import store as store_module
+from conftest import FIXTURES, messages, run_import
+
+JD = FIXTURES / "jd" / "basic.log"
+PDD = FIXTURES / "pinduoduo" / "basic.csv"
+
+
+def store_files(store_dir: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(store_dir)): p.read_bytes()
+        for p in sorted(store_dir.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
+
+
+def test_reimporting_the_same_file_adds_nothing_and_says_so(store_dir: Path) -> None:
+    first = run_import([JD], store_dir).files[0]
+    again = run_import([JD], store_dir).files[0]
+    assert first.messages_added == 16
+    assert again.status == "already_imported"
+    assert again.messages_added == 0
+    assert "导入过" in again.notes[0]
+    assert len(messages(store_dir)) == 16
+
+
+@pytest.mark.parametrize(
+    ("encoding", "newline", "bom"),
+    [("utf-8", "\n", True), ("utf-8", "\r\n", False), ("gbk", "\r\n", False), ("gb18030", "\n", False)],
+)
+@pytest.mark.parametrize("fixture", [JD, PDD], ids=["jd", "pdd"])
+def test_same_export_in_another_encoding_yields_the_same_ids(
+    fixture: Path, encoding: str, newline: str, bom: bool, tmp_path: Path
+) -> None:
+    text = fixture.read_text(encoding="utf-8")
+    copy = tmp_path / f"copy{fixture.suffix}"
+    data = text.replace("\n", newline).encode(encoding)
+    copy.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    run_import([fixture], tmp_path / "store")
+    result = run_import([copy], tmp_path / "store").files[0]
+    assert result.status == "imported", result.error
+    assert result.messages_added == 0
+    assert result.duplicates_skipped == result.rows_read > 0
+    run_import([copy], tmp_path / "fresh")
+    assert [m["message_id"] for m in messages(tmp_path / "store")] == [
+        m["message_id"] for m in messages(tmp_path / "fresh")
+    ]
+    assert [m["content"] for m in messages(tmp_path / "store")] == [m["content"] for m in messages(tmp_path / "fresh")]
+
+
+def _jd_session(buyer: str, day: str, agent: str = "店-小美") -> str:
+    return (
+        "/*****************以下为一通会话************************************/\n"
+        f"{buyer} 2026-10-{day} 10:00:00\n在吗\n"
+        f"{agent} 2026-10-{day} 10:00:30\n在的亲\n"
+        f"{buyer} 2026-10-{day} 10:01:00\n在吗\n"
+        f"/*****************会话结束_时间:2026-10-{day} 10:05:00******************/\n"
+    )
+
+
+def test_overlapping_exports_add_only_new_messages(tmp_path: Path) -> None:
+    week1 = tmp_path / "week1.log"
+    week2 = tmp_path / "week2.txt"
+    # Both cover Wednesday the 14th.
+    week1.write_text("".join(_jd_session(f"b{d}", d) for d in ("12", "13", "14")), encoding="utf-8")
+    week2.write_text("".join(_jd_session(f"b{d}", d) for d in ("14", "15", "16")), encoding="gb18030")
+    store_dir = tmp_path / "store"
+    first = run_import([week1], store_dir).files[0]
+    second = run_import([week2], store_dir).files[0]
+    assert (first.messages_added, second.messages_added, second.duplicates_skipped) == (9, 6, 3)
+    assert len(messages(store_dir)) == 15
+    assert len({m["message_id"] for m in messages(store_dir)}) == 15
+
+
+def test_identical_repeated_messages_are_kept_apart(tmp_path: Path) -> None:
+    log = tmp_path / "twice.log"
+    log.write_text(
+        "/*****************以下为一通会话************************************/\n"
+        "买家a 2026-10-01 10:00:00\n在吗\n买家a 2026-10-01 10:00:00\n在吗\n",
+        encoding="utf-8",
+    )
+    result = run_import([log], tmp_path / "store").files[0]
+    assert result.messages_added == 2
+    assert len({m["message_id"] for m in messages(tmp_path / "store")}) == 2
+
+
+def test_failure_while_moving_files_into_place_leaves_store_unchanged(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_import([JD], store_dir)
+    before = store_files(store_dir)
+    calls = {"n": 0}
+    real_replace = os.replace
+
+    def flaky_replace(src: str | Path, dst: str | Path) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second partition file of the PDD import
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    two_months = PDD.read_text(encoding="utf-8") + "S9,9,x,y,买家,文本,十二月的消息,2026-12-01 10:00:00,\n"
+    path = store_dir.parent / "two_months.csv"
+    path.write_text(two_months, encoding="utf-8")
+    monkeypatch.setattr(ingest_module.os, "replace", flaky_replace)
+    with pytest.raises(OSError):
+        run_import([path], store_dir)
+    monkeypatch.undo()
+    # Readers ignore the uncommitted file; the next writer removes it.
+    assert len(messages(store_dir)) == 16
+    run_import([JD], store_dir)
+    assert store_files(store_dir) == before
+
+
+def test_failure_before_commit_leaves_store_unchanged(store_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_import([JD], store_dir)
+    before = store_files(store_dir)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "append_import_log", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_import([PDD], store_dir)
+    assert store_files(store_dir) == before
+
+
+def test_second_writer_fails_clearly_while_the_store_is_locked(store_dir: Path) -> None:
+    store = Store.open(store_dir, create=True)
+    with (
+        store.writing(),
+        pytest.raises(StoreLockedError, match="另一个 chatlog 进程"),
+        Store.open(store_dir).writing(0.2),
+    ):
+        pass
+
+
+def test_leftovers_of_a_killed_import_are_ignored_then_removed(store_dir: Path) -> None:
+    run_import([JD], store_dir)
+    partition = next((store_dir / "messages").glob("platform=jd/month=*"))
+    orphan = partition / "20990101T000000-deadbeef-000000.parquet"
+    orphan.write_bytes(next(partition.glob("*.parquet")).read_bytes())
+    assert len(messages(store_dir)) == 16
+    run_import([PDD], store_dir)
+    assert not orphan.exists()
+
+
+def test_refuses_to_write_into_a_directory_that_is_not_a_store(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(StoreError, match="不是 chatlog 数据目录"):
+        run_import([JD], tmp_path)
+
+
+def test_store_files_are_plain_partitioned_parquet(store_dir: Path) -> None:
+    import duckdb
+    import pyarrow.dataset as ds
+
+    run_import([JD, PDD], store_dir)
+    dataset = ds.dataset(store_dir / "messages", format="parquet", partitioning="hive")
+    assert dataset.count_rows() == 26
+    count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{store_dir}/messages/**/*.parquet')").fetchall()[0][0]
+    assert count == 26
+    assert sorted(p.name for p in (store_dir / "messages").iterdir()) == ["platform=jd", "platform=pinduoduo"]
+    assert (
+        store_module.import_id_of(next((store_dir / "messages").rglob("*.parquet")))
+        in Store.open(store_dir).committed_import_ids()
+    )

@@ -1,0 +1,191 @@
+"""Spreadsheet formats: header search, aliases, times, ids, roles, extra columns, mapping files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from chatlog_cli.errors import MappingFileError
+from chatlog_cli.platforms.mapping import load_mapping, mapping_from_dict
+from conftest import FIXTURES, messages, run_import
+
+HEADER = "会话ID,买家ID,买家昵称,客服账号,发送方,消息类型,消息内容,发送时间,订单编号"
+
+
+def import_csv(tmp_path: Path, body: str, header: str = HEADER, **options: object) -> tuple[list[dict], object]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "export.csv"
+    path.write_text(header + "\n" + body, encoding="utf-8")
+    result = run_import([path], tmp_path / "store", **options).files[0]
+    assert result.status == "imported", result.error
+    return messages(tmp_path / "store"), result
+
+
+def test_header_found_below_title_rows_and_aliases_with_spaces(tmp_path: Path) -> None:
+    header = "拼多多聊天记录,,\n导出时间 2026-11-20,,\n 会话ID , 发送方 ,消息内容,发送时间"
+    rows, _ = import_csv(tmp_path, "S1,买家,你好,2026-11-01 10:00:00\n", header=header)
+    assert rows[0]["content"] == "你好" and rows[0]["source_line"] == 4
+
+
+def test_time_shapes(tmp_path: Path) -> None:
+    body = "\n".join(
+        f"S1,买家,m{i},{t}"
+        for i, t in enumerate(
+            [
+                "2026/11/1 8:05:07",
+                "2026-11-01T08:05:08",
+                "2026-11-01 08:05",
+                "２０２６-１１-０１ ０８:０５:０９",
+                "45962.5",
+                "1761955200",
+                "2026年11月1日 8时05分10秒",
+            ]
+        )
+    )
+    rows, result = import_csv(tmp_path, body + "\n", header="会话ID,发送方,消息内容,发送时间")
+    assert result.rejected_rows == 0
+    got = {r["content"]: r["sent_at"] for r in rows}
+    assert got["m0"] == "2026-11-01T08:05:07+08:00"
+    assert got["m2"] == "2026-11-01T08:05:00+08:00"
+    assert got["m3"] == "2026-11-01T08:05:09+08:00"
+    assert got["m4"] == "2025-11-01T12:00:00+08:00"  # Excel serial day number
+    assert got["m5"] == "2025-11-01T08:00:00+08:00"  # Unix seconds are UTC instants
+    assert got["m6"] == "2026-11-01T08:05:10+08:00"
+
+
+def test_date_and_time_in_separate_columns(tmp_path: Path) -> None:
+    mapping = mapping_from_dict(
+        {"columns": {"date": "日期", "time": "时刻", "content": "内容", "sender": "发送人"}, "platform": "other"}
+    )
+    path = tmp_path / "split.csv"
+    path.write_text("日期,时刻,内容,发送人\n2026-11-01,08:05:07,你好,甲\n", encoding="utf-8")
+    from chatlog_cli.importer import ImportOptions, import_files
+
+    tmp_map = tmp_path / "m.toml"
+    tmp_map.write_text(
+        'platform = "other"\n[columns]\ndate = "日期"\ntime = "时刻"\ncontent = "内容"\nsender = "发送人"\n',
+        encoding="utf-8",
+    )
+    import_files([str(path)], tmp_path / "store", ImportOptions(mapping=tmp_map))
+    [row] = messages(tmp_path / "store")
+    assert row["sent_at"] == "2026-11-01T08:05:07+08:00" and mapping.platform == "other"
+
+
+def test_excel_dates_and_long_ids_in_real_cells(tmp_path: Path) -> None:
+    import datetime as dt
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["会话ID", "发送方", "消息内容", "发送时间", "订单编号"])
+    sheet.append(["S1", "买家", "文本id", dt.datetime(2026, 11, 1, 8, 5, 7), "6912345678901234567"])
+    sheet.append(["S1", "买家", "数字id", dt.datetime(2026, 11, 1, 8, 6, 0), 6912345678901234567])
+    sheet.append(["S1", "买家", "科学计数", dt.datetime(2026, 11, 1, 8, 7, 0), "6.91235E+18"])
+    path = tmp_path / "ids.xlsx"
+    workbook.save(path)
+    result = run_import([path], tmp_path / "store").files[0]
+    rows = {r["content"]: r for r in messages(tmp_path / "store")}
+    assert rows["文本id"]["order_id"] == "6912345678901234567"
+    assert rows["文本id"]["sent_at"] == "2026-11-01T08:05:07+08:00"
+    assert rows["数字id"]["order_id"] is None and json.loads(rows["数字id"]["extra"])["damaged_order_id"]
+    assert rows["科学计数"]["order_id"] is None
+    assert result.damaged_ids == 2
+
+
+def test_summary_sheets_are_skipped_and_every_chat_sheet_read(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    summary = workbook.active
+    summary.title = "导出汇总"
+    summary.append(["买家数", 2])
+    for buyer in ("甲", "乙"):
+        sheet = workbook.create_sheet(buyer)
+        sheet.append(["会话ID", "发送方", "消息内容", "发送时间"])
+        sheet.append([f"S-{buyer}", "买家", f"{buyer}的消息", "2026-11-01 10:00:00"])
+    path = tmp_path / "sheets.xlsx"
+    workbook.save(path)
+    result = run_import([path], tmp_path / "store").files[0]
+    assert result.messages_added == 2
+    assert any("导出汇总" in reason for reason in result.skipped)
+    assert {r["source_file"].split("#")[1] for r in messages(tmp_path / "store")} == {"甲", "乙"}
+
+
+def test_unknown_role_words_are_reported_not_guessed(tmp_path: Path) -> None:
+    rows, result = import_csv(tmp_path, "S1,1,a,b,店小二,文本,你好,2026-11-01 10:00:00,\n")
+    assert rows[0]["sender_role"] == "unknown" and result.unknown_roles == 1
+    assert any("店小二" in note for note in result.notes)
+
+
+def test_unknown_columns_are_kept_in_extra(tmp_path: Path) -> None:
+    rows, result = import_csv(
+        tmp_path,
+        'S1,买家,你好,2026-11-01 10:00:00,PC端,"含,逗号"\n',
+        header="会话ID,发送方,消息内容,发送时间,来源,备注",
+    )
+    assert json.loads(rows[0]["extra"]) == {"来源": "PC端", "备注": "含,逗号"}
+    assert result.unknown_columns == ["来源", "备注"]
+
+
+def test_conversations_split_at_idle_gap_when_export_has_no_ids(tmp_path: Path) -> None:
+    body = "\n".join(
+        f"买家甲,买家,m{i},2026-11-01 {t}" for i, t in enumerate(["10:00:00", "10:10:00", "10:50:00", "11:10:00"])
+    )
+    rows, _ = import_csv(tmp_path, body + "\n", header="买家昵称,发送方,消息内容,发送时间")
+    conversations = [r["conversation_id"] for r in rows]
+    assert conversations[0] == conversations[1] != conversations[2] == conversations[3]
+    rows_short, _ = import_csv(tmp_path / "b", body + "\n", header="买家昵称,发送方,消息内容,发送时间", parse=_gap(15))
+    assert len({r["conversation_id"] for r in rows_short}) == 3
+
+
+def _gap(minutes: int):
+    from chatlog_cli.platforms.base import ParseOptions
+
+    return ParseOptions(session_gap_minutes=minutes)
+
+
+def test_shop_option_is_stored(tmp_path: Path) -> None:
+    rows, _ = import_csv(tmp_path, "S1,1,a,b,买家,文本,你好,2026-11-01 10:00:00,\n", parse=_shop("拼小喵旗舰店"))
+    assert rows[0]["shop"] == "拼小喵旗舰店"
+
+
+def _shop(name: str):
+    from chatlog_cli.platforms.base import ParseOptions
+
+    return ParseOptions(shop=name)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('platform = "douyin"\n[columns\nsent_at = "时间"\n', "TOML 语法错误"),
+        ('platform = "抖音"\n[columns]\nsent_at = "时间"\n', "platform 须是小写英文标识"),
+        ('[columns]\nsent_at = "时间"\nsender = "人"\n', "缺少 content"),
+        ('[columns]\nwhen = "时间"\n', "when 不是可用字段"),
+        ('[columns]\nsent_at = "t"\ncontent = "c"\nsender = "s"\n[roles]\nclient = ["顾客"]\n', "client 不是可用取值"),
+        ('[columns]\nsent_at = "t"\ncontent = "c"\nsender = "s"\n[time]\nformats = ["YYYY-MM-DD"]\n', "strftime"),
+        ("colums = 1\n", "不认识的键 colums"),
+    ],
+)
+def test_invalid_mapping_files_name_the_problem(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(MappingFileError) as error:
+        load_mapping(path)
+    assert message in str(error.value) and "bad.toml" in str(error.value)
+
+
+def test_mapping_file_errors_give_the_toml_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('platform = "x"\n\n[columns]\nsent_at = 时间\n', encoding="utf-8")
+    with pytest.raises(MappingFileError, match="line 4"):
+        load_mapping(path)
+
+
+def test_mapping_with_missing_column_in_file_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text("序号,时间,内容\n1,2026/11/3 9:05,你好\n", encoding="utf-8")
+    report = run_import([path], tmp_path / "store", mapping=FIXTURES / "mapped" / "mapping.toml")
+    [result] = report.files
+    assert result.status == "failed"
+    assert "缺少必需的列" in result.error and "发送人" in result.error
