@@ -121,3 +121,11 @@ COLUMN_DOCS: Final[dict[str, str]] = {
     IMPORT_ID: "The import that added the row (see `imports.parquet`).",
     EXTRA: "JSON object: export columns the parser does not map, and flags such as `damaged_order_id`.",
 }
+
+
+def schema_markdown() -> str:
+    """The column table of docs/schema.md (a test keeps the page in step with this module)."""
+    lines = ["| column | type | nullable | meaning |", "|---|---|---|---|"]
+    for f in SCHEMA:
+        lines.append(f"| `{f.name}` | `{f.type}` | {'yes' if f.nullable else 'no'} | {COLUMN_DOCS[f.name]} |")
+    return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -158,7 +159,7 @@ class CsvSheet:
                     convert_options=convert_options,
                 )
                 for batch in reader:
-                    rows = pa.array(range(first_row, first_row + batch.num_rows), pa.int64())
+                    rows = pa.array(np.arange(first_row, first_row + batch.num_rows, dtype=np.int64))
                     first_row += batch.num_rows
                     yield batch.append_column(ROW_COLUMN, rows)
         except pa.ArrowInvalid as exc:

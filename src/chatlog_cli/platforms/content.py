@@ -34,13 +34,32 @@ _PRODUCT_ID_IN_CARD: Final = r"商品(?:编号|ID|id)[:：]\s*(?P<product>\d{4,2
 _PRODUCT_ID_IN_URL: Final = r"(?:item\.jd\.com/|[?&]id=|goods_id=)(?P<product>\d{4,20})"
 
 
+# Every rule above needs one of these near the start of the message, or ends with 撤回了一条消息; plain text
+# (most messages) is recognised by this one scan and skips the per-rule passes.
+_MAYBE_TYPED: Final = (
+    r"^(?:您选择|\[|【|<|#E-|https?://|由|用户发起|会话已|已为您|目前版本)|请在客户端|撤回了一条消息$|订单(?:号|编号)"
+)
+
+
 def classify(content: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """The `msg_type` implied by each message's content (`text` when no rule matches; null content → other)."""
-    result: pa.Array | pa.ChunkedArray = pa.nulls(len(content), pa.string())
+    if isinstance(content, pa.ChunkedArray):
+        content = content.combine_chunks()
+    maybe = pc.fill_null(pc.match_substring_regex(content, _MAYBE_TYPED), False)
+    result = pc.if_else(pc.is_null(content), pa.scalar("other"), pa.scalar("text"))
+    if not pc.any(maybe).as_py():
+        return result
+    candidates = pc.filter(content, maybe)
+    typed: pa.Array = pa.nulls(len(candidates), pa.string())
     for msg_type, pattern in CONTENT_RULES:
-        hit = pc.fill_null(pc.match_substring_regex(content, pattern), False)
-        result = pc.if_else(pc.and_(hit, pc.is_null(result)), pa.scalar(msg_type), result)
-    return pc.if_else(pc.is_null(content), pa.scalar("other"), pc.fill_null(result, "text"))
+        hit = pc.fill_null(pc.match_substring_regex(candidates, pattern), False)
+        typed = pc.if_else(pc.and_(hit, pc.is_null(typed)), pa.scalar(msg_type), typed)
+    positions = pc.indices_nonzero(maybe)
+    values = pc.fill_null(typed, "text").to_pylist()
+    out = result.to_pylist()
+    for position, value in zip(positions.to_pylist(), values, strict=True):
+        out[position] = value
+    return pa.array(out, pa.string())
 
 
 def extract_order_ids(content: pa.Array | pa.ChunkedArray, msg_type: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -22,29 +22,29 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from chatlog_cli import schema as s
 from chatlog_cli.errors import EncodingError
-from chatlog_cli.io.decode import clean_text
 from chatlog_cli.platforms import content as content_rules
 from chatlog_cli.platforms.base import Parsed, ParseOptions, RowReject, Sample
 from chatlog_cli.platforms.normalize import parse_times
 from chatlog_cli.platforms.roles import AGENT_MIN_BUYERS, ROBOT_NAME_RE, agent_prefix
-from chatlog_cli.settings import BATCH_ROWS
 
 BANNER_TEXT: Final = "以下为一通会话"
 END_TEXT: Final = "会话结束"
 HEADER_RE: Final = re.compile(
     r"^(?P<sender>\S(?:.*?\S)?)[ \t]+(?P<ts>\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{1,2}:\d{1,2})[ \t]*$"
 )
-_END_LINE_RE: Final = re.compile(r"^/?\**\s*会话结束(?:_?时间\s*[:：].*)?\**/?$")
-_READ_CHUNK: Final = 1 << 20
-
-
-def _is_end_marker(line: str) -> bool:
-    return END_TEXT in line and _END_LINE_RE.match(line.strip()) is not None
+# Structural lines (RE2 patterns, applied to whole Arrow arrays of lines): banners, end markers, headers.
+_BANNER_PATTERN: Final = BANNER_TEXT
+_END_PATTERN: Final = r"^[ \t]*/?\**[ \t]*会话结束(?:_?时间[ \t]*[:：].*)?\**/?[ \t]*$"
+_HEADER_PATTERN: Final = (
+    r"^(?P<sender>[^ \t](?:.*?[^ \t])?)[ \t]+(?P<ts>\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{1,2}:\d{1,2})[ \t]*$"
+)
+_READ_CHUNK: Final = 8 << 20
 
 
 @dataclass
@@ -53,84 +53,160 @@ class _Session:
     senders: list[str] = field(default_factory=list)
 
 
-class _Columns:
-    """Row-wise accumulation of one batch (plain lists are the fastest thing to append to in Python)."""
+@dataclass
+class _Messages:
+    """One batch of parsed messages, as Arrow arrays."""
 
-    def __init__(self) -> None:
-        self.conversation: list[str] = []
-        self.sender: list[str] = []
-        self.ts: list[str] = []
-        self.content: list[str | None] = []
-        self.line: list[int] = []
+    conversation: pa.Array
+    sender: pa.Array
+    ts: pa.Array
+    content: pa.Array
+    line: pa.Array
 
     def __len__(self) -> int:
         return len(self.line)
 
 
-class _LogReader:
-    """Line-by-line state machine: banners open sessions, headers open messages, other lines are content."""
+class _LogScanner:
+    """Finds the structure of the log in arrays of lines: whole chunks are classified by RE2 at once.
+
+    Lines from the last structural line of a chunk onward are handed back and scanned again with the next
+    chunk, because that line's message may continue there.
+    """
 
     def __init__(self, parsed: Parsed) -> None:
         self.parsed = parsed
-        self.cols = _Columns()
         self.sessions: list[_Session] = []
-        self.session: _Session | None = None
-        self.body: list[str] = []
-        self.in_message = False
+        self.session: _Session | None = None  # the session open before the next structural line
         self.messages = 0
 
-    def take_columns(self) -> _Columns:
-        cols, self.cols = self.cols, _Columns()
-        return cols
+    def scan(self, data: bytes, first_line: int, final: bool) -> tuple[bytes, int, _Messages | None]:
+        """Parse complete messages in UTF-8 `data`; return (carried bytes, their first line number, messages)."""
+        if not data:
+            return b"", first_line, None
+        array, starts = _lines_array(data)
+        banner = pc.match_substring(array, _BANNER_PATTERN)
+        end = pc.and_(pc.invert(banner), pc.match_substring_regex(array, _END_PATTERN))
+        # Matching is a fast DFA scan; extracting sender and time (slower) is done for header lines only.
+        is_header = pc.and_(pc.match_substring_regex(array, _HEADER_PATTERN), pc.invert(pc.or_(banner, end)))
+        structural = pc.or_(is_header, pc.or_(banner, end)).to_numpy(zero_copy_only=False)
+        positions = np.flatnonzero(structural)
+        if final:
+            stop = len(array)
+        elif len(positions) == 0:
+            return data, first_line, None
+        else:
+            stop = int(positions[-1])
+            positions = positions[:-1]
+        header_mask = is_header.to_numpy(zero_copy_only=False)
+        kinds_are_header = header_mask[positions]
+        # Each line belongs to the structural line at or before it (-1: before any, in this range).
+        owner = np.cumsum(structural[:stop]) - 1
+        content_rows = np.flatnonzero(~structural[:stop])
+        content_owner = owner[content_rows]
+        self._reject_orphans(array, content_rows, content_owner, kinds_are_header, first_line)
+        messages = self._messages(array, positions, kinds_are_header, content_rows, content_owner, first_line)
+        carry = data[int(starts[stop]) :] if stop < len(array) else b""
+        return carry, first_line + stop, messages
 
-    def close_message(self) -> None:
-        if not self.in_message:
+    def _reject_orphans(
+        self, array: pa.Array, rows: np.ndarray, owner: np.ndarray, owner_is_header: np.ndarray, first_line: int
+    ) -> None:
+        orphan = rows[(owner < 0) | ~owner_is_header[np.maximum(owner, 0)]] if len(owner_is_header) else rows
+        if len(orphan) == 0:
             return
-        body = self.body
-        while body and not body[-1].strip():
-            body.pop()
-        self.cols.content.append("\n".join(body).strip() if body else None)
-        self.body = []
-        self.in_message = False
+        texts = pc.take(array, pa.array(orphan)).to_pylist()
+        for row, text in zip(orphan.tolist(), texts, strict=True):
+            if text and text.strip():
+                self.parsed.rejects.append(
+                    RowReject(
+                        first_line + row, "outside_message", "不属于任何消息的文本行（前面没有“昵称 时间”消息头）", text
+                    )
+                )
 
-    def feed(self, line_no: int, line: str) -> bool:
-        """Consume one line; True when it ended a session (a safe place to cut a batch)."""
-        if not line:
-            if self.in_message:
-                self.body.append(line)
-            return False
-        first = line[0]
-        if (first in "/*" or END_TEXT in line or BANNER_TEXT in line) and (BANNER_TEXT in line or _is_end_marker(line)):
-            self.close_message()
-            self.session = None  # the next header opens a new session
-            return True
-        match = HEADER_RE.match(line) if first not in " \t" else None
-        if match is not None:
-            self.close_message()
-            self._open_message(line_no, match.group("sender"), match.group("ts"))
-        elif self.in_message:
-            self.body.append(line)
-        elif line.strip():
-            self.parsed.rejects.append(
-                RowReject(line_no, "outside_message", "不属于任何消息的文本行（前面没有“昵称 时间”消息头）", line)
-            )
-        return False
+    def _messages(
+        self,
+        array: pa.Array,
+        positions: np.ndarray,
+        kinds_are_header: np.ndarray,
+        content_rows: np.ndarray,
+        content_owner: np.ndarray,
+        first_line: int,
+    ) -> _Messages | None:
+        header_rows = positions[kinds_are_header]
+        if len(header_rows) == 0:
+            self._track_session_state(kinds_are_header)
+            return None
+        taken = pc.extract_regex(pc.take(array, pa.array(header_rows)), _HEADER_PATTERN)
+        senders = pc.struct_field(taken, "sender")
+        stamps = pc.struct_field(taken, "ts")
+        # Content: the lines owned by each header, joined (a list array over the content lines in order).
+        struct_index_of_header = np.flatnonzero(kinds_are_header)
+        keep = np.isin(content_owner, struct_index_of_header)
+        owned_rows, owned_by = content_rows[keep], content_owner[keep]
+        offsets = np.searchsorted(owned_by, struct_index_of_header, side="left")
+        offsets = np.append(offsets, len(owned_rows)).astype(np.int32)
+        pieces = pc.take(array, pa.array(owned_rows, pa.int64()))
+        joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), pieces), "\n")
+        content = pc.utf8_trim_whitespace(joined)
+        content = pc.if_else(pc.equal(content, ""), pa.scalar(None, pa.string()), content)
+        conversation = self._conversations(kinds_are_header, senders, stamps)
+        self.messages += len(header_rows)
+        return _Messages(conversation, senders, stamps, content, pa.array(header_rows + first_line, pa.int64()))
 
-    def _open_message(self, line_no: int, sender: str, ts: str) -> None:
-        session = self.session
-        if session is None:
-            digest = hashlib.md5(f"{sender}\x1f{ts}".encode(), usedforsecurity=False).hexdigest()
-            session = self.session = _Session(f"jd-{digest[:16]}")
+    def _conversations(self, kinds_are_header: np.ndarray, senders: pa.Array, stamps: pa.Array) -> pa.Array:
+        """Session per header: a header opens a session when the structural line before it is not a header."""
+        previous_is_header = np.concatenate(([self.session is not None], kinds_are_header[:-1]))
+        opens = (kinds_are_header & ~previous_is_header)[kinds_are_header]
+        sender_list, stamp_list = senders.to_pylist(), stamps.to_pylist()
+        ids: list[str] = []
+        for index in np.flatnonzero(opens).tolist():
+            digest = hashlib.md5(f"{sender_list[index]}\x1f{stamp_list[index]}".encode(), usedforsecurity=False)
+            session = _Session(f"jd-{digest.hexdigest()[:16]}")
             self.sessions.append(session)
-        if sender not in session.senders:
-            session.senders.append(sender)
-        cols = self.cols
-        cols.conversation.append(session.conversation_id)
-        cols.sender.append(sender)
-        cols.ts.append(ts)
-        cols.line.append(line_no)
-        self.messages += 1
-        self.in_message = True
+            ids.append(session.conversation_id)
+        known = [self.session.conversation_id] if self.session is not None else []
+        session_of_header = np.cumsum(opens) - (0 if known else 1)
+        table = np.array(known + ids, dtype=object)
+        conversation = table[session_of_header].tolist()
+        by_id = {ses.conversation_id: ses for ses in self.sessions[-len(ids) :]} if ids else {}
+        if self.session is not None:
+            by_id[self.session.conversation_id] = self.session
+        # Distinct senders per session in order of first appearance (far fewer pairs than messages).
+        pairs = pa.table({"c": pa.array(conversation, pa.string()), "s": senders, "i": np.arange(len(conversation))})
+        firsts = pairs.group_by(["c", "s"], use_threads=False).aggregate([("i", "min")]).sort_by("i_min")
+        for cid, sender in zip(firsts["c"].to_pylist(), firsts["s"].to_pylist(), strict=True):
+            ses = by_id[cid]
+            if sender not in ses.senders:
+                ses.senders.append(sender)
+        self._track_session_state(kinds_are_header, by_id.get(conversation[-1]))
+        return pa.array(conversation, pa.string())
+
+    def _track_session_state(self, kinds_are_header: np.ndarray, last: _Session | None = None) -> None:
+        if len(kinds_are_header):
+            self.session = last if kinds_are_header[-1] else None
+
+
+def _lines_array(data: bytes) -> tuple[pa.Array, np.ndarray]:
+    """UTF-8 bytes → an Arrow array of lines (built on the same buffer, no Python strings) and line starts."""
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    starts = np.concatenate(([0], newlines + 1)).astype(np.int64)
+    if starts[-1] == len(data) and len(starts) > 1:
+        starts = starts[:-1]  # the data ends with a line end: no empty last line
+    offsets = np.append(starts, len(data)).astype(np.int32)
+    raw = pa.Array.from_buffers(pa.string(), len(starts), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    raw.validate(full=True)  # raises on invalid UTF-8
+    return _clean_lines(pc.utf8_rtrim(raw, characters="\r\n")), starts
+
+
+def _clean_lines(lines: pa.Array) -> pa.Array:
+    """CR and control characters out, NBSP-like spaces to spaces (most chunks need none of it)."""
+    if pc.any(pc.match_substring_regex(lines, "[\r\u00a0\u202f\u3000\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")).as_py():
+        lines = pc.replace_substring(lines, "\r", "")
+        lines = pc.replace_substring_regex(lines, "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "")
+        lines = pc.replace_substring_regex(lines, "[\u00a0\u202f\u3000]", " ")
+        lines = pc.replace_substring(lines, "\ufeff", "")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -166,46 +242,67 @@ class JdLogFormat:
         parsed.batches = self._batches(sample, options, parsed)
         return parsed
 
-    def _lines(self, sample: Sample) -> Iterator[str]:
-        decoder = codecs.getincrementaldecoder(sample.encoding)(errors="strict")
-        pending = ""
-        line_no = 0
+    def _chunks(self, sample: Sample) -> Iterator[bytes]:
+        """UTF-8 bytes in large pieces, each ending at a line end.
+
+        LF never occurs inside a GB18030 or UTF-8 character, so cutting at it is safe before decoding too.
+        """
+        utf8 = sample.encoding in ("utf-8", "utf-8-sig")
+        decoder = None if utf8 else codecs.getincrementaldecoder(sample.encoding)(errors="strict")
+        pending = b""
+        first = True
         with sample.source.open() as handle:
             while True:
-                chunk = handle.read(_READ_CHUNK)
-                try:
-                    text = pending + decoder.decode(chunk, final=not chunk)
-                except UnicodeDecodeError:
-                    raise EncodingError(
-                        f"{sample.source.label}：第 {line_no + pending.count(chr(10)) + 1} 行附近不是 "
-                        f"{sample.encoding} 编码（文件可能混合了两种编码）。请用 --encoding 指定编码后重试。"
-                    ) from None
-                # Keep a trailing CR back so a CRLF split across two chunks stays one line end.
-                hold = "\r" if chunk and text.endswith("\r") else ""
-                lines = clean_text(text[: len(text) - len(hold)]).split("\n")
-                pending = lines.pop() + hold if chunk else ""
-                line_no += len(lines)
-                yield from lines
-                if not chunk:
+                raw = handle.read(_READ_CHUNK)
+                if first and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8) :]
+                first = False
+                if decoder is not None:
+                    try:
+                        raw = decoder.decode(raw, final=not raw).encode("utf-8")
+                    except UnicodeDecodeError:
+                        raise self._encoding_error(sample) from None
+                data = pending + raw
+                if not raw:
+                    if data:
+                        yield data
                     return
+                cut = data.rfind(b"\n") + 1
+                pending = data[cut:]
+                if cut:
+                    yield data[:cut]
+
+    @staticmethod
+    def _encoding_error(sample: Sample) -> EncodingError:
+        return EncodingError(
+            f"{sample.source.label}：文件中途有内容不是 {sample.encoding} 编码（可能混合了两种编码）。"
+            "请用 --encoding 指定编码后重试。"
+        )
 
     def _batches(self, sample: Sample, options: ParseOptions, parsed: Parsed) -> Iterator[pa.RecordBatch]:
-        reader = _LogReader(parsed)
-        for line_no, line in enumerate(self._lines(sample), start=1):
-            if reader.feed(line_no, line) and len(reader.cols) >= BATCH_ROWS:
-                yield self._batch(reader.take_columns(), sample.source.label, options)
-        reader.close_message()
-        if len(reader.cols):
-            yield self._batch(reader.take_columns(), sample.source.label, options)
-        parsed.stats.rows_read += reader.messages + len(parsed.rejects)
-        parsed.roles = resolve_roles(reader.sessions)
-        parsed.stats.notes.append(f"会话 {len(reader.sessions)} 通")
+        scanner = _LogScanner(parsed)
+        carry = b""
+        line = 1
+        chunks = self._chunks(sample)
+        chunk = next(chunks, b"")
+        try:
+            for following in chunks:
+                carry, line, found = scanner.scan(carry + chunk, line, final=False)
+                chunk = following
+                if found is not None:
+                    yield self._batch(found, sample.source.label, options)
+            _, _, found = scanner.scan(carry + chunk, line, final=True)
+        except pa.ArrowInvalid:
+            raise self._encoding_error(sample) from None
+        if found is not None:
+            yield self._batch(found, sample.source.label, options)
+        parsed.stats.rows_read += scanner.messages + len(parsed.rejects)
+        parsed.roles = resolve_roles(scanner.sessions)
+        parsed.stats.notes.append(f"会话 {len(scanner.sessions)} 通")
 
-    def _batch(self, cols: _Columns, label: str, options: ParseOptions) -> pa.RecordBatch:
-        n = len(cols)
-        sender = pa.array(cols.sender, pa.string())
-        content = pa.array(cols.content, pa.string())
-        conversation = pa.array(cols.conversation, pa.string())
+    def _batch(self, found: _Messages, label: str, options: ParseOptions) -> pa.RecordBatch:
+        n = len(found)
+        sender, content, conversation = found.sender, found.content, found.conversation
         msg_type = content_rules.classify(content)
         is_robot = pc.match_substring_regex(sender, ROBOT_NAME_RE.pattern)
         role = pc.if_else(is_robot, pa.scalar("bot"), pa.scalar("unknown"))
@@ -215,7 +312,7 @@ class JdLogFormat:
                 pa.array([self.platform] * n, pa.string()),
                 pa.array([options.shop] * n, pa.string()),
                 conversation,
-                parse_times(pa.array(cols.ts, pa.string())),
+                parse_times(found.ts),
                 role,
                 sender,
                 nulls,
@@ -226,7 +323,7 @@ class JdLogFormat:
                 content_rules.extract_order_ids(content, msg_type),
                 content_rules.extract_product_ids(content, msg_type),
                 pa.array([label] * n, pa.string()),
-                pa.array(cols.line, pa.int64()),
+                found.line,
                 nulls,
                 conversation,
             ],
@@ -256,9 +353,13 @@ def resolve_roles(sessions: list[_Session]) -> pa.Table:
     prefixes = {p for p in map(agent_prefix, recurring) if p}
     agents = recurring | {x for ses in sessions for x in ses.senders if x not in robots and agent_prefix(x) in prefixes}
     rows: dict[str, list[str | None]] = {"conversation_id": [], "sender": [], "sender_role": [], "buyer": []}
+    seen: set[tuple[str, str]] = set()  # a session repeated in one file has the same id: one row per key
     for ses in sessions:
         buyer = first_human(ses, agents)
         for sender in ses.senders:
+            if (ses.conversation_id, sender) in seen:
+                continue
+            seen.add((ses.conversation_id, sender))
             role = (
                 "bot"
                 if sender in robots

@@ -29,14 +29,25 @@ _EXCEL_SERIAL_RANGE: Final = (20000.0, 80000.0)
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
 
 
+# Anything clean_strings would change besides trimming; most columns contain none of it, and one scan for
+# it is far cheaper than four replacement passes.
+_UNCLEAN: Final = "[\r\u00a0\u202f\u3000\ufeff" + CONTROL_CHARS_PATTERN[1:-1] + "]"
+
+
 def clean_strings(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Remove control characters, unify spaces and line ends, trim; empty strings become null."""
-    values = pc.replace_substring(values, "\r\n", "\n")
-    values = pc.replace_substring(values, "\r", "\n")
-    values = pc.replace_substring_regex(values, CONTROL_CHARS_PATTERN, "")
-    values = pc.replace_substring_regex(values, "[\u00a0\u202f\u3000\ufeff]", " ")
+    if values.null_count == len(values):
+        return values.cast(pa.string())
+    if pc.any(pc.match_substring_regex(values, _UNCLEAN)).as_py():
+        values = pc.replace_substring(values, "\r\n", "\n")
+        values = pc.replace_substring(values, "\r", "\n")
+        values = pc.replace_substring_regex(values, CONTROL_CHARS_PATTERN, "")
+        values = pc.replace_substring_regex(values, "[\u00a0\u202f\u3000\ufeff]", " ")
     values = pc.utf8_trim_whitespace(values)
-    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    empty = pc.equal(values, "")
+    if pc.any(empty).as_py():
+        values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
+    return values
 
 
 def local_to_timestamp(naive: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -53,14 +64,17 @@ def parse_times(values: pa.Array | pa.ChunkedArray, formats: Sequence[str] = ())
     full-width digits, 年月日, fractional seconds, Excel serial numbers and Unix epochs.
     """
     values = pc.utf8_trim_whitespace(values)
+    wanted = len(values) - values.null_count
     result = None
-    for fmt in formats:
-        parsed = pc.strptime(values, format=fmt, unit="ms", error_is_null=True)
+    dashed = None
+    candidates = [(fmt, False) for fmt in formats] + [(fmt, True) for fmt in DEFAULT_TIME_FORMATS]
+    for fmt, use_dashes in candidates:
+        if use_dashes and dashed is None:
+            dashed = pc.replace_substring(values, "/", "-")
+        parsed = pc.strptime(dashed if use_dashes else values, format=fmt, unit="ms", error_is_null=True)
         result = parsed if result is None else pc.coalesce(result, parsed)
-    dashed = pc.replace_substring(values, "/", "-")
-    for fmt in DEFAULT_TIME_FORMATS:
-        parsed = pc.strptime(dashed, format=fmt, unit="ms", error_is_null=True)
-        result = parsed if result is None else pc.coalesce(result, parsed)
+        if len(result) - result.null_count == wanted:
+            break  # every value parsed: the usual case, after one format
     assert result is not None
     missing = pc.and_(pc.is_null(result), pc.is_valid(values))
     if pc.any(missing).as_py():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -31,6 +31,7 @@ _ROLES_SCHEMA: Final = pa.schema([(c, pa.string()) for c in ("conversation_id", 
 _ORDER: Final = "sent_at, source_file, source_line"
 _WHO: Final = "coalesce(buyer_id, buyer, thread, '')"
 _SECOND: Final = "(epoch_ms(sent_at) // 1000)"
+# Identity content: trimmed, inner white-space runs folded, so export shapes that wrap text differently agree.
 _CANON: Final = r"regexp_replace(trim(coalesce(content, '')), '\s+', ' ', 'g')"
 
 
@@ -56,75 +57,89 @@ def _connect(store: Store) -> Any:
     return con
 
 
-def _finish_sql(gap_minutes: int, import_id: str) -> str:
-    """Staged rows (with roles joined) → final rows with ids; one statement, read top to bottom."""
-    return f"""
-    WITH resolved AS (
+@dataclass(frozen=True)
+class _Needs:
+    """Which whole-file steps a parse needs; skipping the others keeps large imports fast."""
+
+    roles: bool  # late-resolved roles to join (JD logs)
+    conversations: bool  # rows without a conversation id: split per buyer at an idle gap
+    people: bool  # rows without a buyer or handling agent to fill from their conversation
+
+
+def _finish_sql(needs: _Needs, gap_minutes: int, import_id: str) -> str:
+    """Staged rows → final rows with ids; one statement, read top to bottom."""
+    steps = ["SELECT * FROM staged"]
+    if needs.roles:
+        steps.append("""
         SELECT st.* REPLACE (
             CASE WHEN st.sender_role = 'unknown' AND r.sender_role IS NOT NULL
                  THEN r.sender_role ELSE st.sender_role END AS sender_role,
             coalesce(st.buyer, r.buyer) AS buyer)
-        FROM staged st LEFT JOIN roles r
-          ON st.conversation_id = r.conversation_id AND st.sender = r.sender
-    ),
-    gaps AS (  -- exports without conversation ids: a new conversation after an idle gap, per buyer
+        FROM {prev} st LEFT JOIN roles r
+          ON st.conversation_id = r.conversation_id AND st.sender = r.sender""")
+    if needs.conversations:
+        # Exports without conversation ids: a new conversation after an idle gap, per buyer.
+        scope = f"platform, coalesce(shop, ''), {_WHO}, conversation_id IS NULL"
+        steps.append(f"""
         SELECT *,
             CASE WHEN conversation_id IS NULL THEN
                 CASE WHEN lag(sent_at) OVER w IS NULL
                        OR sent_at - lag(sent_at) OVER w > INTERVAL {int(gap_minutes)} MINUTE
                      THEN 1 ELSE 0 END
             END AS starts
-        FROM resolved
-        WINDOW w AS (PARTITION BY platform, coalesce(shop, ''), {_WHO}, conversation_id IS NULL ORDER BY {_ORDER})
-    ),
-    segments AS (
-        SELECT *, sum(starts) OVER (
-            PARTITION BY platform, coalesce(shop, ''), {_WHO}, conversation_id IS NULL
-            ORDER BY {_ORDER} ROWS UNBOUNDED PRECEDING) AS segment
-        FROM gaps
-    ),
-    conversations AS (
+        FROM {{prev}} WINDOW w AS (PARTITION BY {scope} ORDER BY {_ORDER})""")
+        steps.append(f"""
+        SELECT *, sum(starts) OVER (PARTITION BY {scope} ORDER BY {_ORDER} ROWS UNBOUNDED PRECEDING) AS segment
+        FROM {{prev}}""")
+        steps.append(f"""
         SELECT * EXCLUDE (starts, segment) REPLACE (
             coalesce(conversation_id, platform || '-' || substr(md5(concat_ws(chr(31),
                 platform, coalesce(shop, ''), {_WHO},
                 CAST(min(epoch_ms(sent_at)) OVER (PARTITION BY platform, coalesce(shop, ''), {_WHO}, segment)
                      AS VARCHAR))), 1, 16)) AS conversation_id)
-        FROM segments
-    ),
-    people AS (  -- the buyer of each conversation, and the human agent handling it at each message
+        FROM {{prev}}""")
+    if needs.people:
+        # The buyer of each conversation, and the human agent handling it at each message.
+        steps.append(f"""
         SELECT * REPLACE (
             coalesce(buyer, first_value(CASE WHEN sender_role = 'buyer' THEN sender END IGNORE NULLS) OVER whole)
                 AS buyer,
             coalesce(agent,
-                last_value(CASE WHEN sender_role = 'agent' THEN sender END IGNORE NULLS) OVER before,
+                last_value(CASE WHEN sender_role = 'agent' THEN sender END IGNORE NULLS) OVER upto,
                 first_value(CASE WHEN sender_role = 'agent' THEN sender END IGNORE NULLS) OVER after)
                 AS agent)
-        FROM conversations
+        FROM {{prev}}
         WINDOW
             whole AS (PARTITION BY platform, conversation_id ORDER BY {_ORDER}
                       ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
-            before AS (PARTITION BY platform, conversation_id ORDER BY {_ORDER}
-                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+            upto AS (PARTITION BY platform, conversation_id ORDER BY {_ORDER}
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
             after AS (PARTITION BY platform, conversation_id ORDER BY {_ORDER}
-                      ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
-    ),
-    keyed AS (
-        SELECT *, {_CANON} AS canon FROM people
-    ),
-    occurrences AS (  -- identical (thread, second, sender, content) messages are numbered, not merged
-        SELECT *, row_number() OVER (
-            PARTITION BY platform, coalesce(thread, ''), {_SECOND}, coalesce(sender, ''), canon
-            ORDER BY source_file, source_line) - 1 AS occurrence
-        FROM keyed
-    )
-    SELECT
-        md5(concat_ws(chr(31), platform, coalesce(thread, ''), CAST({_SECOND} AS VARCHAR),
-                      coalesce(sender, ''), canon, CAST(occurrence AS VARCHAR))) AS message_id,
-        {", ".join(f.name for f in STAGING_SCHEMA if f.name != "thread")},
-        '{import_id}' AS import_id,
-        strftime({LOCAL_TIME_SQL}, '%Y-%m') AS month
-    FROM occurrences
-    """
+                      ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)""")
+    # The identity key; identical (thread, second, sender, content) messages are numbered, not merged. Such
+    # repeats are rare, so only their groups are numbered with a window; every other row has occurrence 0.
+    steps.append(f"""
+        SELECT *, concat_ws(chr(31), platform, coalesce(thread, ''), CAST({_SECOND} AS VARCHAR),
+                            coalesce(sender, ''), {_CANON}) AS identity
+        FROM {{prev}}""")
+    steps.append("SELECT *, md5_number(identity) AS identity_hash FROM {prev}")
+    steps.append("""
+        SELECT p.*, coalesce(r.occurrence, 0) AS occurrence
+        FROM {prev} p LEFT JOIN (
+            SELECT identity_hash, source_file, source_line,
+                   row_number() OVER (PARTITION BY identity_hash ORDER BY source_file, source_line) - 1 AS occurrence
+            FROM {prev} WHERE identity_hash IN (
+                SELECT identity_hash FROM {prev} GROUP BY identity_hash HAVING count(*) > 1)
+        ) r USING (identity_hash, source_file, source_line)""")
+    columns = ", ".join(f.name for f in STAGING_SCHEMA if f.name != "thread")
+    steps.append(f"""
+        SELECT md5(identity || chr(31) || CAST(occurrence AS VARCHAR)) AS message_id, {columns},
+               '{import_id}' AS import_id, strftime({LOCAL_TIME_SQL}, '%Y-%m') AS month
+        FROM {{prev}}""")
+    ctes = []
+    for index, step in enumerate(steps):
+        ctes.append(f"s{index} AS ({step.format(prev=f's{index - 1}')})")
+    return "WITH " + ",\n".join(ctes) + f"\nSELECT * FROM s{len(steps) - 1}"
 
 
 def ingest(
@@ -139,21 +154,25 @@ def ingest(
     """Stage, finish and write one parsed file; the caller commits it to the import log afterwards."""
     con = _connect(store)
     try:
-        con.register("empty_staging", STAGING_SCHEMA.empty_table())
-        con.execute("CREATE TEMP TABLE staged AS SELECT * FROM empty_staging")
-        staged_rows = 0
-        for batch in parsed.batches:
-            if batch.num_rows == 0:
-                continue
-            con.register("incoming", batch)
-            con.execute("INSERT INTO staged SELECT * FROM incoming")
-            con.unregister("incoming")
-            staged_rows += batch.num_rows
-            if on_rows is not None:
-                on_rows(batch.num_rows)
-        roles = parsed.roles if parsed.roles is not None else _ROLES_SCHEMA.empty_table()
-        con.register("roles", roles.cast(_ROLES_SCHEMA))
-        con.execute(f"CREATE TEMP TABLE final AS {_finish_sql(gap_minutes, import_id)}")
+        counted = _Counted(parsed.batches, on_rows)
+        # One streaming scan: DuckDB pulls the parser's batches itself (per-batch INSERTs cost ~5x more).
+        con.register("incoming", pa.RecordBatchReader.from_batches(STAGING_SCHEMA, iter(counted)))
+        try:
+            con.execute("CREATE TEMP TABLE staged AS SELECT * FROM incoming")
+        except Exception:
+            if counted.error is not None:
+                raise counted.error from None
+            raise
+        con.unregister("incoming")
+        staged_rows = counted.rows
+        if parsed.roles is not None:
+            con.register("roles", parsed.roles.cast(_ROLES_SCHEMA))
+        missing = con.execute(
+            "SELECT count(*) FILTER (conversation_id IS NULL), count(*) FILTER (buyer IS NULL OR agent IS NULL) "
+            "FROM staged"
+        ).fetchall()[0]
+        needs = _Needs(roles=parsed.roles is not None, conversations=missing[0] > 0, people=missing[1] > 0)
+        con.execute(f"CREATE TEMP TABLE final AS {_finish_sql(needs, gap_minutes, import_id)}")
         partitions = con.execute("SELECT DISTINCT platform, month FROM final").fetchall()
         existing = _existing_files(store, partitions)
         if existing:
@@ -177,6 +196,27 @@ def ingest(
     finally:
         con.close()
     return IngestResult(staged_rows, added, staged_rows - added, int(unknown), *_local_span(span))
+
+
+class _Counted:
+    """Counts rows flowing from the parser to DuckDB and reports progress."""
+
+    def __init__(self, batches: Iterator[pa.RecordBatch], on_rows: Callable[[int], None] | None) -> None:
+        self.batches = batches
+        self.on_rows = on_rows
+        self.rows = 0
+        self.error: BaseException | None = None
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in self.batches:
+                self.rows += batch.num_rows
+                if self.on_rows is not None:
+                    self.on_rows(batch.num_rows)
+                yield batch
+        except BaseException as exc:  # DuckDB wraps it; the caller re-raises the original
+            self.error = exc
+            raise
 
 
 def _local_span(span: tuple[Any, Any] | None) -> tuple[str | None, str | None]:

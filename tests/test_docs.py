@@ -1,0 +1,25 @@
+"""Docs that are generated from code stay in step with it."""
+
+from __future__ import annotations
+
+from chatlog_cli.schema import schema_markdown
+from conftest import REPO
+
+
+def test_schema_doc_matches_schema_module() -> None:
+    text = (REPO / "docs" / "schema.md").read_text(encoding="utf-8")
+    block = text.split("<!-- schema:start -->\n", 1)[1].split("<!-- schema:end -->", 1)[0]
+    assert block == schema_markdown(), (
+        "regenerate the table in docs/schema.md from chatlog_cli.schema.schema_markdown()"
+    )
+
+
+def test_mapping_doc_example_is_a_valid_mapping(tmp_path) -> None:
+    from chatlog_cli.platforms.mapping import load_mapping
+
+    text = (REPO / "docs" / "mapping.md").read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "mapping.toml"
+    path.write_text(example, encoding="utf-8")
+    fmt = load_mapping(path)
+    assert fmt.platform == "douyin"
