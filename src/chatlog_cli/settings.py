@@ -22,4 +22,4 @@ HEADER_SEARCH_ROWS = 12
 LOCK_TIMEOUT_SECONDS = 10.0
 
 # Memory the staging database may use before it spills to disk.
-STAGING_MEMORY_LIMIT = "1GB"
+STAGING_MEMORY_LIMIT = "512MB"

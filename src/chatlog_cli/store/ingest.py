@@ -35,6 +35,13 @@ _SECOND: Final = "(epoch_ms(sent_at) // 1000)"
 _CANON: Final = r"regexp_replace(trim(coalesce(content, '')), '\s+', ' ', 'g')"
 
 
+_UNKNOWN_ROLES_NO_JOIN_SQL: Final = "SELECT count(*) FROM staged WHERE sender_role = 'unknown'"
+_UNKNOWN_ROLES_SQL: Final = """
+SELECT count(*) FROM staged st LEFT JOIN roles r ON st.conversation_id = r.conversation_id AND st.sender = r.sender
+WHERE st.sender_role = 'unknown' AND coalesce(r.sender_role, 'unknown') = 'unknown'
+"""
+
+
 @dataclass(frozen=True)
 class IngestResult:
     """What one import added."""
@@ -54,6 +61,7 @@ def _connect(store: Store) -> Any:
     spill.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(config={"memory_limit": STAGING_MEMORY_LIMIT, "temp_directory": str(spill)})
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # DuckDB would draw its own bar on stderr
     return con
 
 
@@ -116,30 +124,31 @@ def _finish_sql(needs: _Needs, gap_minutes: int, import_id: str) -> str:
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
             after AS (PARTITION BY platform, conversation_id ORDER BY {_ORDER}
                       ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)""")
-    # The identity key; identical (thread, second, sender, content) messages are numbered, not merged. Such
+    # The identity key: identical (thread, second, sender, content) messages are numbered, not merged. Such
     # repeats are rare, so only their groups are numbered with a window; every other row has occurrence 0.
     steps.append(f"""
         SELECT *, concat_ws(chr(31), platform, coalesce(thread, ''), CAST({_SECOND} AS VARCHAR),
                             coalesce(sender, ''), {_CANON}) AS identity
         FROM {{prev}}""")
-    steps.append("SELECT *, md5_number(identity) AS identity_hash FROM {prev}")
-    steps.append("""
-        SELECT p.*, coalesce(r.occurrence, 0) AS occurrence
-        FROM {prev} p LEFT JOIN (
-            SELECT identity_hash, source_file, source_line,
-                   row_number() OVER (PARTITION BY identity_hash ORDER BY source_file, source_line) - 1 AS occurrence
-            FROM {prev} WHERE identity_hash IN (
-                SELECT identity_hash FROM {prev} GROUP BY identity_hash HAVING count(*) > 1)
-        ) r USING (identity_hash, source_file, source_line)""")
+    steps.append("SELECT *, md5(identity || chr(31) || '0') AS first_id FROM {prev}")
+    ctes = [f"s{index} AS ({step.format(prev=f's{index - 1}')})" for index, step in enumerate(steps)]
+    ctes[-1] = ctes[-1].replace(" AS (", " AS MATERIALIZED (", 1)  # read three times below
+    last = f"s{len(steps) - 1}"
+    ctes.append(f"repeats AS (SELECT first_id FROM {last} GROUP BY first_id HAVING count(*) > 1)")
     columns = ", ".join(f.name for f in STAGING_SCHEMA if f.name != "thread")
-    steps.append(f"""
-        SELECT md5(identity || chr(31) || CAST(occurrence AS VARCHAR)) AS message_id, {columns},
-               '{import_id}' AS import_id, strftime({LOCAL_TIME_SQL}, '%Y-%m') AS month
-        FROM {{prev}}""")
-    ctes = []
-    for index, step in enumerate(steps):
-        ctes.append(f"s{index} AS ({step.format(prev=f's{index - 1}')})")
-    return "WITH " + ",\n".join(ctes) + f"\nSELECT * FROM s{len(steps) - 1}"
+    tail = f"'{import_id}' AS import_id, strftime({LOCAL_TIME_SQL}, '%Y-%m') AS month"
+    return (
+        "WITH "
+        + ",\n".join(ctes)
+        + f"""
+        SELECT first_id AS message_id, {columns}, {tail}
+        FROM {last} WHERE first_id NOT IN (SELECT first_id FROM repeats)
+        UNION ALL
+        SELECT md5(identity || chr(31) || CAST(
+                   row_number() OVER (PARTITION BY first_id ORDER BY source_file, source_line) - 1 AS VARCHAR)),
+               {columns}, {tail}
+        FROM {last} WHERE first_id IN (SELECT first_id FROM repeats)"""
+    )
 
 
 def ingest(
@@ -172,8 +181,9 @@ def ingest(
             "FROM staged"
         ).fetchall()[0]
         needs = _Needs(roles=parsed.roles is not None, conversations=missing[0] > 0, people=missing[1] > 0)
-        con.execute(f"CREATE TEMP TABLE final AS {_finish_sql(needs, gap_minutes, import_id)}")
-        partitions = con.execute("SELECT DISTINCT platform, month FROM final").fetchall()
+        partitions = con.execute(
+            f"SELECT DISTINCT platform, strftime({LOCAL_TIME_SQL}, '%Y-%m') FROM staged"
+        ).fetchall()
         existing = _existing_files(store, partitions)
         if existing:
             con.execute(
@@ -182,13 +192,15 @@ def ingest(
             )
         else:
             con.execute("CREATE TEMP TABLE existing (message_id VARCHAR)")
-        unknown = con.execute("SELECT count(*) FROM final WHERE sender_role = 'unknown'").fetchall()[0][0]
+        unknown = con.execute(_UNKNOWN_ROLES_SQL if needs.roles else _UNKNOWN_ROLES_NO_JOIN_SQL).fetchall()[0][0]
         span = con.execute(
             f"SELECT strftime(min({LOCAL_TIME_SQL}), '%Y-%m-%d %H:%M:%S'), "
-            f"strftime(max({LOCAL_TIME_SQL}), '%Y-%m-%d %H:%M:%S') FROM final"
+            f"strftime(max({LOCAL_TIME_SQL}), '%Y-%m-%d %H:%M:%S') FROM staged"
         ).fetchall()[0]
+        # The whole-file steps run once, inside this streamed query: nothing else is materialized.
         new_rows = con.sql(
-            "SELECT f.* FROM final f ANTI JOIN existing e ON f.message_id = e.message_id "
+            f"SELECT f.* FROM ({_finish_sql(needs, gap_minutes, import_id)}) f "
+            "ANTI JOIN existing e ON f.message_id = e.message_id "
             "ORDER BY platform, month, conversation_id, sent_at, source_file, source_line"
         )
         added = _write_partitions(store, new_rows.to_arrow_reader(ROW_GROUP_ROWS), import_id)

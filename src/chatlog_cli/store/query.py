@@ -23,6 +23,7 @@ def connect(store: Store) -> Any:
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     files = store.message_files()
     if files:
         con.execute(f"CREATE VIEW messages AS SELECT * FROM read_parquet({sql_list(files)}, hive_partitioning = false)")
