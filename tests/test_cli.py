@@ -80,3 +80,13 @@ def test_formats_lists_every_registered_format(runner: CliRunner) -> None:
     data = json.loads(runner.invoke(app, ["formats", "--json"]).stdout)
     assert [d["format"] for d in data] == [f.name for f in REGISTRY] + ["mapped"]
     assert all(d["recognized_by"] for d in data)
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "chatlog_cli", "--version"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and result.stdout.startswith("chatlog ")

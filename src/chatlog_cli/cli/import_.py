@@ -135,33 +135,30 @@ def import_command(
         raise typer.Exit(1)
 
 
+def _short_name(source: str) -> str:
+    # The table shows file names; full paths go in the notes below it and in --json.
+    archive, _, member = source.partition("!")
+    return f"{Path(archive).name}!{Path(member).name}" if member else Path(source).name
+
+
 def _print_report(report: ImportReport) -> None:
     out = stdout_console()
     table = Table(title=f"导入结果 → {report.store}", title_justify="left")
-    for header in (
-        "文件",
-        "格式",
-        "置信度",
-        "读取行数",
-        "新增消息",
-        "重复跳过",
-        "拒绝行",
-        "未知角色",
-        "损坏编号",
-        "状态",
-    ):
-        table.add_column(header, justify="right" if header not in ("文件", "格式", "状态") else "left")
+    table.add_column("文件", overflow="fold", ratio=3)
+    table.add_column("格式", overflow="fold")
+    for header in ("读取", "新增", "重复", "拒绝", "未知角色", "损坏编号"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("状态", no_wrap=True)
     for f in report.files:
-        confidence = f"{f.confidence:.0%}" if f.confidence is not None else "-"
+        fmt = f"{f.format} {f.confidence:.0%}" if f.format and f.confidence is not None else (f.format or "-")
         table.add_row(
-            f.source, f.format or "-", confidence, f"{f.rows_read:,}", f"{f.messages_added:,}",
-            f"{f.duplicates_skipped:,}", f"{f.rejected_rows:,}", f"{f.unknown_roles:,}", f"{f.damaged_ids:,}",
-            _STATUS[f.status],
+            _short_name(f.source), fmt, f"{f.rows_read:,}", f"{f.messages_added:,}", f"{f.duplicates_skipped:,}",
+            f"{f.rejected_rows:,}", f"{f.unknown_roles:,}", f"{f.damaged_ids:,}", _STATUS[f.status],
         )  # fmt: skip
     totals = report.totals()
     table.add_section()
     table.add_row(
-        f"合计 {totals['files']} 个文件", "", "", f"{totals['rows_read']:,}", f"{totals['messages_added']:,}",
+        f"合计 {totals['files']} 个文件", "", f"{totals['rows_read']:,}", f"{totals['messages_added']:,}",
         f"{totals['duplicates_skipped']:,}", f"{totals['rejected_rows']:,}", f"{totals['unknown_roles']:,}",
         f"{totals['damaged_ids']:,}", f"[red]{totals['files_failed']} 失败[/]" if totals["files_failed"] else "",
     )  # fmt: skip
