@@ -59,6 +59,10 @@ class TabularFormat:
     header_row: int | None = None  # 1-based; None = search the first rows
     shop: str | None = None
     encoding: str | None = None
+    # Headers typical of this platform's export. Generic ones (时间, 内容…) also occur in other platforms'
+    # sheets, so detection only claims a file showing at least `min_signature` of these.
+    signature: tuple[str, ...] = ()
+    min_signature: int = 0
 
     @property
     def recognized_by(self) -> str:
@@ -110,9 +114,13 @@ class TabularFormat:
         best = 0.0
         for sheet in sample.sheets[:8]:
             _, found = self._best_header(sheet)
-            if found and not self.missing_required(found):
+            if found and not self.missing_required(found) and self._signature_hits(sheet) >= self.min_signature:
                 best = max(best, 0.5 + 0.5 * len(found) / len(self.columns))
         return best
+
+    def _signature_hits(self, sheet: Sheet) -> int:
+        wanted = {_norm(h) for h in self.signature}
+        return max((len(wanted & {_norm(c) for c in row}) for row in sheet.preview()), default=0)
 
     # Parsing
 
