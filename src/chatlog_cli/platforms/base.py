@@ -132,8 +132,10 @@ class Sample:
             parts = []
             for sheet in self.sheets[:3]:
                 rows = [r for r in sheet.preview() if any(r)]
-                first_row = "、".join(c for c in rows[0] if c)[:200] if rows else "（空）"
-                parts.append(f"工作表“{sheet.name}”第一行：{first_row}")
+                # The fullest of the first rows is most likely the header (title rows have one cell).
+                widest = max(rows, key=lambda r: sum(1 for c in r if c)) if rows else []
+                header = "、".join(c for c in widest if c)[:200] or "（空）"
+                parts.append(f"工作表“{sheet.name}”的表头行：{header}")
             return "；".join(parts) or "工作簿里没有可见的工作表"
         text_rows = self.sheets[0].preview() if self.sheets else []
         header = [c for c in text_rows[0] if c] if text_rows else []
