@@ -16,6 +16,7 @@ from typing import Any, Final, Protocol
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from chatlog_cli.errors import EncodingError, InputFileError
@@ -214,17 +215,15 @@ class WorkbookSheet:
         start = header_index + 1
         while start < len(rows):
             chunk = rows[start : start + BATCH_ROWS]
-            columns: list[list[str | None]] = [[] for _ in range(width)]
-            numbers: list[int] = []
-            for offset, row in enumerate(chunk):
-                if not any(v not in ("", None) for v in row):
-                    continue  # blank rows are layout, not data
-                numbers.append(start + offset + 1)
-                for i in range(width):
-                    columns[i].append(_cell_text(row[i]) if i < len(row) else None)
-            start += len(chunk)
+            numbers = [
+                start + offset + 1 for offset, row in enumerate(chunk) if any(v != "" and v is not None for v in row)
+            ]
+            if len(numbers) != len(chunk):  # blank rows are layout, not data
+                chunk = [rows[n - 1] for n in numbers]
+            start += BATCH_ROWS
             if numbers:
-                arrays = [pa.array(col, pa.string()) for col in columns]
+                padded = [row if len(row) >= width else [*row, *[None] * (width - len(row))] for row in chunk]
+                arrays = [_column_text(list(column)) for column in zip(*(row[:width] for row in padded), strict=True)]
                 arrays.append(pa.array(numbers, pa.int64()))
                 yield pa.RecordBatch.from_arrays(arrays, [*names, ROW_COLUMN])
         self._rows = None  # free the sheet once read
@@ -262,6 +261,15 @@ def workbook_sheets(source: Source) -> list[WorkbookSheet]:
         for m in metadata
         if str(m.visible).endswith("Visible") and str(m.typ).endswith("WorkSheet")
     ]
+
+
+def _column_text(values: list[Any]) -> pa.Array:
+    """One column of cells as text; all-text columns (the usual case) skip the per-cell conversion."""
+    if all(v.__class__ is str for v in values):
+        array = pa.array(values, pa.string())
+        empty = pc.equal(array, "")
+        return pc.if_else(empty, pa.scalar(None, pa.string()), array) if pc.any(empty).as_py() else array
+    return pa.array([_cell_text(v) for v in values], pa.string())
 
 
 def _cell_text(value: Any) -> str | None:
