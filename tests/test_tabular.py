@@ -189,3 +189,28 @@ def test_mapping_with_missing_column_in_file_names_it(tmp_path: Path) -> None:
     [result] = report.files
     assert result.status == "failed"
     assert "缺少必需的列" in result.error and "发送人" in result.error
+
+
+def test_excel_date_and_time_cells_in_separate_columns(tmp_path: Path) -> None:
+    import datetime as dt
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["日期", "时刻", "内容", "发送人"])
+    sheet.append([dt.date(2026, 11, 1), dt.time(8, 5, 7), "你好", "甲"])
+    sheet.append([None, None, None, None])  # a blank row is layout, not a message
+    sheet.append(["2026-11-01", "08:06:00", "在吗", "甲"])
+    path = tmp_path / "split.xlsx"
+    workbook.save(path)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        'platform = "other"\n[columns]\ndate = "日期"\ntime = "时刻"\ncontent = "内容"\nsender = "发送人"\n',
+        encoding="utf-8",
+    )
+    result = run_import([path], tmp_path / "store", mapping=mapping).files[0]
+    assert (result.rows_read, result.rejected_rows) == (2, 0)
+    rows = messages(tmp_path / "store")
+    assert [(r["sent_at"], r["source_line"]) for r in rows] == [
+        ("2026-11-01T08:05:07+08:00", 2),
+        ("2026-11-01T08:06:00+08:00", 4),
+    ]

@@ -134,8 +134,8 @@ class Sample:
                 rows = [r for r in sheet.preview() if any(r)]
                 # The fullest of the first rows is most likely the header (title rows have one cell).
                 widest = max(rows, key=lambda r: sum(1 for c in r if c)) if rows else []
-                header = "、".join(c for c in widest if c)[:200] or "（空）"
-                parts.append(f"工作表“{sheet.name}”的表头行：{header}")
+                cells = "、".join(c for c in widest if c)[:200] or "（空）"
+                parts.append(f"工作表“{sheet.name}”的表头行：{cells}")
             return "；".join(parts) or "工作簿里没有可见的工作表"
         text_rows = self.sheets[0].preview() if self.sheets else []
         header = [c for c in text_rows[0] if c] if text_rows else []

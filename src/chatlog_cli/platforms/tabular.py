@@ -216,7 +216,9 @@ class TabularFormat:
 
         time_text = text("sent_at")
         if time_text is None:
-            time_text = pc.binary_join_element_wise(text("date"), text("time"), " ")
+            # A date cell read from Excel carries midnight ("2026-11-01 00:00:00"); only its date part counts.
+            date_only = pc.replace_substring_regex(text("date"), r"[ T]00:00:00$", "")
+            time_text = pc.binary_join_element_wise(date_only, text("time"), " ")
         sent_at = parse_times(time_text, self.time_formats)
         content = text("content")
         sender = text("sender")
