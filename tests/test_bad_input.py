@@ -141,3 +141,14 @@ def test_mixed_encoding_file_fails_with_advice(runner: CliRunner, tmp_path: Path
     assert result.exit_code == 1
     assert "--encoding" in result.stdout
     assert not (tmp_path / "s" / "messages").exists() or not list((tmp_path / "s" / "messages").rglob("*.parquet"))
+
+
+def test_folder_import_skips_mapping_and_notes(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    shutil.copy(JD, folder / "a.log")
+    (folder / "mapping.toml").write_text('platform = "x"\n', encoding="utf-8")
+    (folder / "说明.md").write_text("导出说明", encoding="utf-8")
+    result = invoke(runner, "import", str(folder), "--store", str(tmp_path / "s"), "--json")
+    assert result.exit_code == 0
+    assert [Path(f["source"]).name for f in json.loads(result.stdout)["files"]] == ["a.log"]

@@ -14,6 +14,8 @@ from typing import BinaryIO
 from chatlog_cli.errors import InputFileError
 
 _SKIPPED_NAMES = (".DS_Store", "Thumbs.db", "desktop.ini")
+# In a folder of exports these are notes and column mappings, not exports (named explicitly, they are read).
+_SKIPPED_IN_FOLDERS = (".toml", ".md")
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,9 @@ def _paths_for(argument: str) -> list[Path]:
 def _sources_in(paths: Iterable[Path]) -> Iterator[Source]:
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and _wanted(p.name))
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and _wanted(p.name) and p.suffix not in _SKIPPED_IN_FOLDERS
+            )
             yield from _sources_in(files)
         elif is_zip_archive(path):
             yield from _zip_members(path)

@@ -8,6 +8,7 @@ the file size. The SQL fills what needs the whole file: late-resolved roles, der
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -280,6 +281,7 @@ def _write_partitions(store: Store, reader: pa.RecordBatchReader, import_id: str
     finally:
         if writer is not None:
             writer.close()
+        shutil.rmtree(staging, ignore_errors=True)
     return total
 
 
