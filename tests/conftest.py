@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -58,7 +57,3 @@ def assert_matches_golden(rows: list[dict[str, Any]], golden: Path) -> None:
         golden.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in actual), encoding="utf-8")
     expected = [json.loads(line) for line in golden.read_text(encoding="utf-8").splitlines() if line]
     assert actual == expected
-
-
-def table_rows(table: pa.Table) -> list[dict[str, Any]]:
-    return table.to_pylist()

@@ -79,6 +79,7 @@ class CsvSheet:
     encoding: str
     name: str = "csv"
     _preview: list[list[str]] | None = None
+    _head: str | None = None
 
     def _delimiter(self) -> str:
         head = self._head_text()
@@ -87,8 +88,10 @@ class CsvSheet:
         return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
     def _head_text(self) -> str:
-        raw = self.source.head(256 * 1024)
-        return clean_text(raw.decode(self.encoding, errors="replace"))
+        if self._head is None:
+            raw = self.source.head(256 * 1024)
+            self._head = clean_text(raw.decode(self.encoding, errors="replace"))
+        return self._head
 
     def preview(self) -> list[list[str]]:
         """First rows, parsed with the detected delimiter."""

@@ -34,7 +34,6 @@ from chatlog_cli.platforms.normalize import parse_times
 from chatlog_cli.platforms.roles import AGENT_MIN_BUYERS, ROBOT_NAME_RE, agent_prefix
 
 BANNER_TEXT: Final = "以下为一通会话"
-END_TEXT: Final = "会话结束"
 HEADER_RE: Final = re.compile(
     r"^(?P<sender>\S(?:.*?\S)?)[ \t]+(?P<ts>\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{1,2}:\d{1,2})[ \t]*$"
 )
