@@ -157,29 +157,28 @@ class _LogScanner:
         """Session per header: a header opens a session when the structural line before it is not a header."""
         previous_is_header = np.concatenate(([self.session is not None], kinds_are_header[:-1]))
         opens = (kinds_are_header & ~previous_is_header)[kinds_are_header]
-        sender_list, stamp_list = senders.to_pylist(), stamps.to_pylist()
-        ids: list[str] = []
-        for index in np.flatnonzero(opens).tolist():
-            digest = hashlib.md5(f"{sender_list[index]}\x1f{stamp_list[index]}".encode(), usedforsecurity=False)
-            session = _Session(f"jd-{digest.hexdigest()[:16]}")
-            self.sessions.append(session)
-            ids.append(session.conversation_id)
-        known = [self.session.conversation_id] if self.session is not None else []
-        session_of_header = np.cumsum(opens) - (0 if known else 1)
-        table = np.array(known + ids, dtype=object)
-        conversation = table[session_of_header].tolist()
-        by_id = {ses.conversation_id: ses for ses in self.sessions[-len(ids) :]} if ids else {}
-        if self.session is not None:
-            by_id[self.session.conversation_id] = self.session
+        opening = pa.array(opens)
+        new_sessions = []
+        for sender, stamp in zip(
+            pc.filter(senders, opening).to_pylist(), pc.filter(stamps, opening).to_pylist(), strict=True
+        ):
+            digest = hashlib.md5(f"{sender}\x1f{stamp}".encode(), usedforsecurity=False)
+            new_sessions.append(_Session(f"jd-{digest.hexdigest()[:16]}"))
+        self.sessions.extend(new_sessions)
+        in_play = ([self.session] if self.session is not None else []) + new_sessions
+        session_of_header = np.cumsum(opens) - (0 if self.session is not None else 1)
+        conversation = pc.take(
+            pa.array([ses.conversation_id for ses in in_play], pa.string()), pa.array(session_of_header)
+        )
         # Distinct senders per session in order of first appearance (far fewer pairs than messages).
-        pairs = pa.table({"c": pa.array(conversation, pa.string()), "s": senders, "i": np.arange(len(conversation))})
-        firsts = pairs.group_by(["c", "s"], use_threads=False).aggregate([("i", "min")]).sort_by("i_min")
-        for cid, sender in zip(firsts["c"].to_pylist(), firsts["s"].to_pylist(), strict=True):
-            ses = by_id[cid]
+        pairs = pa.table({"n": session_of_header, "s": senders, "i": np.arange(len(session_of_header))})
+        firsts = pairs.group_by(["n", "s"], use_threads=False).aggregate([("i", "min")]).sort_by("i_min")
+        for number, sender in zip(firsts["n"].to_pylist(), firsts["s"].to_pylist(), strict=True):
+            ses = in_play[number]
             if sender not in ses.senders:
                 ses.senders.append(sender)
-        self._track_session_state(kinds_are_header, by_id.get(conversation[-1]))
-        return pa.array(conversation, pa.string())
+        self._track_session_state(kinds_are_header, in_play[int(session_of_header[-1])])
+        return conversation
 
     def _track_session_state(self, kinds_are_header: np.ndarray, last: _Session | None = None) -> None:
         if len(kinds_are_header):
@@ -337,7 +336,8 @@ def resolve_roles(sessions: list[_Session]) -> pa.Table:
     `AGENT_MIN_BUYERS` different buyers, plus senders sharing such an agent's `店铺前缀-`; the buyer = the
     first speaker who is neither; anyone else stays `unknown`.
     """
-    robots = {x for ses in sessions for x in ses.senders if ROBOT_NAME_RE.search(x)}
+    everyone = {x for ses in sessions for x in ses.senders}
+    robots = {x for x in everyone if ROBOT_NAME_RE.search(x)}
 
     def first_human(ses: _Session, exclude: set[str]) -> str | None:
         return next((x for x in ses.senders if x not in robots and x not in exclude), None)
@@ -350,7 +350,7 @@ def resolve_roles(sessions: list[_Session]) -> pa.Table:
                 buyers_of[sender].add(candidate)
     recurring = {x for x, buyers in buyers_of.items() if len(buyers) >= AGENT_MIN_BUYERS and x not in robots}
     prefixes = {p for p in map(agent_prefix, recurring) if p}
-    agents = recurring | {x for ses in sessions for x in ses.senders if x not in robots and agent_prefix(x) in prefixes}
+    agents = recurring | {x for x in everyone - robots if agent_prefix(x) in prefixes}
     rows: dict[str, list[str | None]] = {"conversation_id": [], "sender": [], "sender_role": [], "buyer": []}
     seen: set[tuple[str, str]] = set()  # a session repeated in one file has the same id: one row per key
     for ses in sessions:
