@@ -122,3 +122,8 @@ def test_chunk_boundaries_do_not_change_the_result(tmp_path: Path, monkeypatch) 
 
     assert comparable(tmp_path / "big") == comparable(tmp_path / "small")
     assert len(comparable(tmp_path / "big")) == 48
+
+
+def test_stray_carriage_returns_nbsp_and_control_characters_are_cleaned(tmp_path: Path) -> None:
+    rows, _ = import_text(tmp_path, f"{BANNER}\r\nb 2026-10-01 10:00:00\r\n你\x03好\u00a0呀\r末尾\r\n")
+    assert rows[0]["content"] == "你好 呀\n末尾"

@@ -85,7 +85,7 @@ class _LogScanner:
             return b"", first_line, None
         array, starts = _lines_array(data)
         banner = pc.match_substring(array, _BANNER_PATTERN)
-        end = pc.and_(pc.invert(banner), pc.match_substring_regex(array, _END_PATTERN))
+        end = pc.and_(pc.invert(banner), _matches(array, "会话结束", _END_PATTERN))
         # Matching is a fast DFA scan; extracting sender and time (slower) is done for header lines only.
         is_header = pc.and_(pc.match_substring_regex(array, _HEADER_PATTERN), pc.invert(pc.or_(banner, end)))
         structural = pc.or_(is_header, pc.or_(banner, end)).to_numpy(zero_copy_only=False)
@@ -194,17 +194,41 @@ def _lines_array(data: bytes) -> tuple[pa.Array, np.ndarray]:
     offsets = np.append(starts, len(data)).astype(np.int32)
     raw = pa.Array.from_buffers(pa.string(), len(starts), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     raw.validate(full=True)  # raises on invalid UTF-8
-    return _clean_lines(pc.utf8_rtrim(raw, characters="\r\n")), starts
+    lines = pc.utf8_rtrim(raw, characters="\r\n")
+    return (_clean_lines(lines) if _needs_cleaning(data) else lines), starts
+
+
+_ODD_SPACES: Final = tuple(c.encode() for c in "\u00a0\u202f\u3000\ufeff")
+
+
+def _bare_cr_to_lf(data: bytes) -> bytes:
+    """A CR that is not part of CRLF is a line end too (old Mac-style exports)."""
+    if data.count(b"\r") == data.count(b"\r\n"):
+        return data
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def _needs_cleaning(data: bytes) -> bool:
+    """Control characters or NBSP-like spaces in the chunk (checked on the bytes, far cheaper than on lines)."""
+    octets = np.frombuffer(data, dtype=np.uint8)
+    controls = (octets < 32) & (octets != 9) & (octets != 10) & (octets != 13)
+    return bool(controls.any() or (octets == 127).any()) or any(space in data for space in _ODD_SPACES)
+
+
+def _matches(lines: pa.Array, literal: str, pattern: str) -> pa.Array:
+    """Regex match, run only on lines containing a literal the pattern requires (a much cheaper scan)."""
+    candidates = pc.match_substring(lines, literal)
+    if not pc.any(candidates).as_py():
+        return candidates
+    return pc.and_(candidates, pc.fill_null(pc.match_substring_regex(lines, pattern), False))
 
 
 def _clean_lines(lines: pa.Array) -> pa.Array:
-    """CR and control characters out, NBSP-like spaces to spaces (most chunks need none of it)."""
-    if pc.any(pc.match_substring_regex(lines, "[\r\u00a0\u202f\u3000\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")).as_py():
-        lines = pc.replace_substring(lines, "\r", "")
-        lines = pc.replace_substring_regex(lines, "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "")
-        lines = pc.replace_substring_regex(lines, "[\u00a0\u202f\u3000]", " ")
-        lines = pc.replace_substring(lines, "\ufeff", "")
-    return lines
+    """Stray CRs and control characters out, NBSP-like spaces to spaces."""
+    lines = pc.replace_substring(lines, "\r", "")
+    lines = pc.replace_substring_regex(lines, "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "")
+    lines = pc.replace_substring_regex(lines, "[\u00a0\u202f\u3000]", " ")
+    return pc.replace_substring(lines, "\ufeff", "")
 
 
 @dataclass(frozen=True)
@@ -263,12 +287,12 @@ class JdLogFormat:
                 data = pending + raw
                 if not raw:
                     if data:
-                        yield data
+                        yield _bare_cr_to_lf(data)
                     return
                 cut = data.rfind(b"\n") + 1
                 pending = data[cut:]
                 if cut:
-                    yield data[:cut]
+                    yield _bare_cr_to_lf(data[:cut])
 
     @staticmethod
     def _encoding_error(sample: Sample) -> EncodingError:
