@@ -217,10 +217,13 @@ def _needs_cleaning(data: bytes) -> bool:
 
 def _matches(lines: pa.Array, literal: str, pattern: str) -> pa.Array:
     """Regex match, run only on lines containing a literal the pattern requires (a much cheaper scan)."""
-    candidates = pc.match_substring(lines, literal)
-    if not pc.any(candidates).as_py():
-        return candidates
-    return pc.and_(candidates, pc.fill_null(pc.match_substring_regex(lines, pattern), False))
+    candidates = pc.fill_null(pc.match_substring(lines, literal), False)
+    positions = pc.indices_nonzero(candidates).to_numpy()
+    result = np.zeros(len(lines), dtype=bool)
+    if len(positions):
+        hits = pc.match_substring_regex(pc.take(lines, pa.array(positions)), pattern)
+        result[positions] = pc.fill_null(hits, False).to_numpy(zero_copy_only=False)
+    return pa.array(result)
 
 
 def _clean_lines(lines: pa.Array) -> pa.Array:
