@@ -6,6 +6,7 @@ we have never seen imports through the same code as the ones we know.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -193,13 +194,17 @@ class TabularFormat:
             mapped = {by_position[i]: headers[i] for i in range(len(headers)) if i in by_position}
             unknown = [h for i, h in enumerate(headers) if i not in by_position]
             parsed.stats.unknown_columns.extend(u for u in unknown if u not in parsed.stats.unknown_columns)
-
-            def normalize(batch: pa.RecordBatch, label: str = label, mapped: dict[str, str] = mapped,
-                          unknown: list[str] = unknown) -> tuple[pa.RecordBatch, Parsed]:  # fmt: skip
-                scratch = Parsed(batches=iter(()), encoding=None)  # per batch: workers share no counters
-                return self._normalize(batch, mapped, unknown, label, options, scratch), scratch
-
+            normalize = functools.partial(
+                self._normalize_alone, mapped=mapped, unknown=unknown, label=label, options=options
+            )
             yield from _in_parallel(batches, normalize, parsed)
+
+    def _normalize_alone(
+        self, batch: pa.RecordBatch, *, mapped: dict[str, str], unknown: list[str], label: str, options: ParseOptions
+    ) -> tuple[pa.RecordBatch, Parsed]:
+        """Normalize one batch with its own counters and rejects (batches run on two threads)."""
+        scratch = Parsed(batches=iter(()), encoding=None)
+        return self._normalize(batch, mapped, unknown, label, options, scratch), scratch
 
     def _normalize(
         self,
