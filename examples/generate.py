@@ -324,6 +324,43 @@ def write_custom(rng: random.Random, faker: Faker) -> None:
     _normalize_zip_times(target)
 
 
+# Youzan: a session-detail export with the shop's chosen subset of columns ----------------------------------
+
+YOUZAN_AGENTS = ["有赞小店-安安", "有赞小店-乐乐", "有赞小店-可可"]
+
+
+def write_youzan(rng: random.Random, faker: Faker) -> None:
+    folder = OUT / "youzan"
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "会话明细"
+    sheet.append(["会话ID", "客户昵称", "接待客服", "发送方", "消息内容", "消息时间", "会话来源", "结束方式"])
+    for index in range(30):
+        day = dt.date(2026, 11, 1) + dt.timedelta(days=index % 15)
+        when = session_times(rng, day)
+        session = f"YZ{day:%Y%m%d}{index:03d}"
+        buyer = rng.choice("木小大阿") + "**" + rng.choice("鱼子儿")
+        agent = rng.choice(YOUZAN_AGENTS)
+        source, ending = (
+            rng.choice(["微信公众号", "小程序", "H5商城"]),
+            rng.choice(["客服结束", "超时结束", "客户结束"]),
+        )
+        for who, text in rng.choice(SCRIPTS):
+            if text in ("{image}", "{order_card}"):
+                continue
+            content = fill(text, rng, faker, platform="youzan").replace("#E-s25", "[表情]")
+            sheet.append([session, buyer, agent, "客户" if who == "b" else "客服", content,
+                          f"{when:%Y-%m-%d %H:%M:%S}", source, ending])  # fmt: skip
+            when += dt.timedelta(seconds=rng.randint(10, 200))
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
+    workbook.properties.creator = "chatlog examples"
+    target = folder / "有赞历史会话_2026-11.xlsx"
+    workbook.save(target)
+    _normalize_zip_times(target)
+
+
 def _normalize_zip_times(path: Path) -> None:
     """openpyxl stamps ZIP entries with the current time: rewrite them with a fixed one (reproducible bytes)."""
     with zipfile.ZipFile(path) as source:
@@ -346,6 +383,7 @@ def main() -> None:
     write_jd(rng, faker)
     write_pdd(rng, faker)
     write_custom(rng, faker)
+    write_youzan(rng, faker)
 
 
 if __name__ == "__main__":

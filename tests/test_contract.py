@@ -12,7 +12,11 @@ from chatlog_cli.platforms import REGISTRY, detect
 from chatlog_cli.platforms.base import Sample
 from conftest import FIXTURES, assert_matches_golden, messages, run_import
 
-FIXTURE_FILES = {"jd-log": FIXTURES / "jd" / "basic.log", "pdd-csv": FIXTURES / "pinduoduo" / "basic.csv"}
+FIXTURE_FILES = {
+    "jd-log": FIXTURES / "jd" / "basic.log",
+    "pdd-csv": FIXTURES / "pinduoduo" / "basic.csv",
+    "youzan": FIXTURES / "youzan" / "basic.csv",
+}
 MAPPED = FIXTURES / "mapped"
 
 
@@ -70,8 +74,12 @@ def csv_to_xlsx(csv_path: Path, xlsx_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("csv_path", "options"),
-    [(FIXTURE_FILES["pdd-csv"], {}), (MAPPED / "basic.csv", {"mapping": MAPPED / "mapping.toml"})],
-    ids=["pdd-csv", "mapped"],
+    [
+        (FIXTURE_FILES["pdd-csv"], {}),
+        (FIXTURE_FILES["youzan"], {}),
+        (MAPPED / "basic.csv", {"mapping": MAPPED / "mapping.toml"}),
+    ],
+    ids=["pdd-csv", "youzan", "mapped"],
 )
 def test_xlsx_variant_equals_csv(csv_path: Path, options: dict, tmp_path: Path) -> None:
     xlsx = tmp_path / "same.xlsx"

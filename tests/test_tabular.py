@@ -16,6 +16,8 @@ HEADER = "会话ID,买家ID,买家昵称,客服账号,发送方,消息类型,消
 
 
 def import_csv(tmp_path: Path, body: str, header: str = HEADER, **options: object) -> tuple[list[dict], object]:
+    # These tests exercise the spreadsheet machinery; headers are generic, so the format is named.
+    options.setdefault("format", "pdd-csv")
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "export.csv"
     path.write_text(header + "\n" + body, encoding="utf-8")
@@ -85,7 +87,7 @@ def test_excel_dates_and_long_ids_in_real_cells(tmp_path: Path) -> None:
     sheet.append(["S1", "买家", "科学计数", dt.datetime(2026, 11, 1, 8, 7, 0), "6.91235E+18"])
     path = tmp_path / "ids.xlsx"
     workbook.save(path)
-    result = run_import([path], tmp_path / "store").files[0]
+    result = run_import([path], tmp_path / "store", format="pdd-csv").files[0]
     rows = {r["content"]: r for r in messages(tmp_path / "store")}
     assert rows["文本id"]["order_id"] == "6912345678901234567"
     assert rows["文本id"]["sent_at"] == "2026-11-01T08:05:07+08:00"
@@ -105,7 +107,7 @@ def test_summary_sheets_are_skipped_and_every_chat_sheet_read(tmp_path: Path) ->
         sheet.append([f"S-{buyer}", "买家", f"{buyer}的消息", "2026-11-01 10:00:00"])
     path = tmp_path / "sheets.xlsx"
     workbook.save(path)
-    result = run_import([path], tmp_path / "store").files[0]
+    result = run_import([path], tmp_path / "store", format="pdd-csv").files[0]
     assert result.messages_added == 2
     assert any("导出汇总" in reason for reason in result.skipped)
     assert {r["source_file"].split("#")[1] for r in messages(tmp_path / "store")} == {"甲", "乙"}
@@ -214,3 +216,22 @@ def test_excel_date_and_time_cells_in_separate_columns(tmp_path: Path) -> None:
         ("2026-11-01T08:05:07+08:00", 2),
         ("2026-11-01T08:06:00+08:00", 4),
     ]
+
+
+def test_youzan_configured_column_subset(tmp_path: Path) -> None:
+    # Shops choose the exported columns: without 会话ID and 接待客服 the export still imports.
+    subset = "客户昵称,发送方,消息内容,消息时间,结束方式\n木子**,客户,在吗,2026-11-01 09:30:00,客服结束\n"
+    path = tmp_path / "youzan_subset.csv"
+    path.write_text(subset, encoding="utf-8")
+    result = run_import([path], tmp_path / "store").files[0]
+    assert (result.format, result.messages_added) == ("youzan", 1)
+    [row] = messages(tmp_path / "store")
+    assert (row["sender_role"], row["buyer"], row["conversation_id"].startswith("youzan-")) == ("buyer", "木子**", True)
+
+
+def test_youzan_missing_required_column_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "youzan_no_time.csv"
+    path.write_text("客户昵称,接待客服,发送方,消息内容\n木子**,安安,客户,在吗\n", encoding="utf-8")
+    result = run_import([path], tmp_path / "store", format="youzan").files[0]
+    assert result.status == "failed"
+    assert "缺少必需的列：发送时间" in result.error and "消息时间" in result.error

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Final
 
 from chatlog_cli.errors import FormatDetectionError, UsageError
-from chatlog_cli.platforms import jd, pinduoduo
+from chatlog_cli.platforms import jd, pinduoduo, youzan
 from chatlog_cli.platforms.base import ExportFormat, Sample
 
 REGISTRY: Final[tuple[ExportFormat, ...]] = (
     *jd.FORMATS,
     *pinduoduo.FORMATS,
+    *youzan.FORMATS,
 )
 
 # Below this, a format's sniff is not trusted.

@@ -62,22 +62,18 @@ PDD_CSV = TabularFormat(
         "转接": "transfer",
         "链接": "link",
     },
-    # The headers FORMATS.md reports for the console CSV, and the API's field names. Generic headers
-    # (时间, 内容, 发送人) occur in other platforms' sheets too, so at least three of these are required.
+    # Headers only Pinduoduo's export is known to use (FORMATS.md) and the API's field names. Generic ones
+    # (发送方, 消息内容, 发送时间, 时间, 内容) occur in other platforms' sheets too and do not count.
     signature=(
         "买家ID",
         "买家昵称",
         "客服账号",
-        "发送方",
-        "消息类型",
-        "消息内容",
-        "发送时间",
         "订单编号",
         "from.role",
         "orderSequenceNo",
         "template_name",
     ),
-    min_signature=3,
+    min_signature=2,
 )
 
 FORMATS = (PDD_CSV,)
