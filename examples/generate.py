@@ -361,6 +361,48 @@ def write_youzan(rng: random.Random, faker: Faker) -> None:
     _normalize_zip_times(target)
 
 
+# Taobao / Tmall: the console spreadsheet, one sheet per buyer plus a summary sheet --------------------------
+
+TAOBAO_AGENTS = ["云裳旗舰店:小美", "云裳旗舰店:阿杰", "云裳旗舰店:晓晓"]
+
+
+def write_taobao(rng: random.Random, faker: Faker) -> None:
+    folder = OUT / "taobao"
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = openpyxl.Workbook()
+    summary = workbook.active
+    summary.title = "导出汇总"
+    summary.append(["导出时间", f"{FIXED_TIME:%Y-%m-%d %H:%M:%S}"])
+    buyers = [f"tb{rng.randint(10**8, 10**9)}" for _ in range(12)]
+    summary.append(["买家数", len(buyers)])
+    for buyer in buyers:
+        sheet = workbook.create_sheet(buyer)
+        sheet.append(["客户名", "消息序号", "发送时间", "发送内容", "发送账号", "账号类型", "会话ID", "订单号"])
+        number = 0
+        for _ in range(rng.randint(1, 3)):
+            when = session_times(rng, dt.date(2026, 11, 1) + dt.timedelta(days=rng.randint(0, 18)))
+            session, agent = f"TB{rng.randint(10**9, 10**10)}", rng.choice(TAOBAO_AGENTS)
+            order = str(rng.randint(10**18, 4 * 10**18))
+            for who, text in rng.choice(SCRIPTS):
+                number += 1
+                if text == "{image}":
+                    content = "请在客户端查看原始聊天记录，网页版无法展示"
+                elif text == "{order_card}":
+                    content = f"您选择了一个订单进行咨询（订单号：{order}；商品编号：{rng.randint(10**11, 10**12)}）"
+                else:
+                    content = fill(text, rng, faker, platform="taobao").replace("#E-s25", "/:^_^")
+                sender, kind = (f"cntaobao{buyer}", "客户") if who == "b" else (agent, "客服")
+                row = [f"cntaobao{buyer}", number, f"{when:%Y-%m-%d %H:%M:%S}", content, sender, kind, session]
+                sheet.append([*row, order if text == "{order_card}" else None])
+                when += dt.timedelta(seconds=rng.randint(10, 240))
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
+    workbook.properties.creator = "chatlog examples"
+    target = folder / "千牛聊天记录_2026-11.xlsx"
+    workbook.save(target)
+    _normalize_zip_times(target)
+
+
 def _normalize_zip_times(path: Path) -> None:
     """openpyxl stamps ZIP entries with the current time: rewrite them with a fixed one (reproducible bytes)."""
     with zipfile.ZipFile(path) as source:
@@ -384,6 +426,7 @@ def main() -> None:
     write_pdd(rng, faker)
     write_custom(rng, faker)
     write_youzan(rng, faker)
+    write_taobao(rng, faker)
 
 
 if __name__ == "__main__":

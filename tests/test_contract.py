@@ -16,6 +16,7 @@ FIXTURE_FILES = {
     "jd-log": FIXTURES / "jd" / "basic.log",
     "pdd-csv": FIXTURES / "pinduoduo" / "basic.csv",
     "youzan": FIXTURES / "youzan" / "basic.csv",
+    "taobao-sheet": FIXTURES / "taobao" / "basic.csv",
 }
 MAPPED = FIXTURES / "mapped"
 
@@ -77,9 +78,10 @@ def csv_to_xlsx(csv_path: Path, xlsx_path: Path) -> None:
     [
         (FIXTURE_FILES["pdd-csv"], {}),
         (FIXTURE_FILES["youzan"], {}),
+        (FIXTURE_FILES["taobao-sheet"], {}),
         (MAPPED / "basic.csv", {"mapping": MAPPED / "mapping.toml"}),
     ],
-    ids=["pdd-csv", "youzan", "mapped"],
+    ids=["pdd-csv", "youzan", "taobao-sheet", "mapped"],
 )
 def test_xlsx_variant_equals_csv(csv_path: Path, options: dict, tmp_path: Path) -> None:
     xlsx = tmp_path / "same.xlsx"

@@ -16,22 +16,11 @@ EXPORTS = REPO / "examples" / "exports"
 def test_readme_main_job_imports_every_example_and_is_idempotent(tmp_path: Path) -> None:
     runner = CliRunner()
     store = str(tmp_path / "demo-store")
-    first = runner.invoke(
-        app,
-        [
-            "import",
-            str(EXPORTS / "jd"),
-            str(EXPORTS / "pinduoduo"),
-            str(EXPORTS / "youzan"),
-            "--store",
-            store,
-            "--json",
-        ],
-        catch_exceptions=False,
-    )
+    folders = [str(EXPORTS / name) for name in ("jd", "pinduoduo", "youzan", "taobao")]
+    first = runner.invoke(app, ["import", *folders, "--store", store, "--json"], catch_exceptions=False)
     assert first.exit_code == 0, first.stdout
     files = json.loads(first.stdout)["files"]
-    assert {f["format"] for f in files} == {"jd-log", "pdd-csv", "youzan"}
+    assert {f["format"] for f in files} == {"jd-log", "pdd-csv", "youzan", "taobao-sheet"}
     assert all(f["status"] == "imported" and f["rejected_rows"] == 0 and f["unknown_roles"] == 0 for f in files)
     overlapping = [f for f in files if f["duplicates_skipped"]]
     assert len(overlapping) == 2  # the second JD log and the GBK Pinduoduo CSV repeat a few days
@@ -44,12 +33,12 @@ def test_readme_main_job_imports_every_example_and_is_idempotent(tmp_path: Path)
     [custom] = json.loads(mapped.stdout)["files"]
     assert (custom["format"], custom["platform"], custom["unknown_roles"]) == ("mapped", "douyin", 0)
 
-    again = runner.invoke(app, ["import", str(EXPORTS / "jd"), str(EXPORTS / "pinduoduo"), "--store", store, "--json"])
+    again = runner.invoke(app, ["import", *folders, "--store", store, "--json"])
     assert json.loads(again.stdout)["totals"]["messages_added"] == 0
     assert {f["status"] for f in json.loads(again.stdout)["files"]} == {"already_imported"}
 
     info = json.loads(runner.invoke(app, ["info", "--store", store, "--json"]).stdout)
-    assert {b["platform"] for b in info["breakdown"]} == {"jd", "pinduoduo", "youzan", "douyin"}
+    assert {b["platform"] for b in info["breakdown"]} == {"jd", "pinduoduo", "youzan", "taobao", "douyin"}
     assert info["roles"].get("unknown", 0) == 0
 
 

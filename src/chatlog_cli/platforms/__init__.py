@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Final
 
 from chatlog_cli.errors import FormatDetectionError, UsageError
-from chatlog_cli.platforms import jd, pinduoduo, youzan
+from chatlog_cli.platforms import jd, pinduoduo, taobao, youzan
 from chatlog_cli.platforms.base import ExportFormat, Sample
 
 REGISTRY: Final[tuple[ExportFormat, ...]] = (
     *jd.FORMATS,
     *pinduoduo.FORMATS,
     *youzan.FORMATS,
+    *taobao.FORMATS,
 )
 
 # Below this, a format's sniff is not trusted.

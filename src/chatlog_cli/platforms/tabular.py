@@ -7,6 +7,7 @@ we have never seen imports through the same code as the ones we know.
 from __future__ import annotations
 
 import functools
+import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -66,6 +67,10 @@ class TabularFormat:
     # sheets, so detection only claims a file showing at least `min_signature` of these.
     signature: tuple[str, ...] = ()
     min_signature: int = 0
+    # Prefixes some exports put before nicks (Taobao's `cntaobao`), removed from sender/buyer/agent.
+    nick_prefixes: tuple[str, ...] = ()
+    # Senders matching this RE2 pattern are agents when no role column says otherwise (Taobao `店铺:子账号`).
+    agent_nick_pattern: str | None = None
 
     @property
     def recognized_by(self) -> str:
@@ -227,14 +232,14 @@ class TabularFormat:
             return values if values is not None else pa.nulls(n, pa.string())
 
         time_text = text("sent_at")
-        if time_text is None:
-            # A date cell read from Excel carries midnight ("2026-11-01 00:00:00"); only its date part counts.
+        if "date" in mapped:
+            # Date and time in two columns (the time one may be the column `sent_at` also matched). A date
+            # cell read from Excel carries midnight ("2026-11-01 00:00:00"); only its date part counts.
             date_only = pc.replace_substring_regex(text("date"), r"[ T]00:00:00$", "")
-            time_text = pc.binary_join_element_wise(date_only, text("time"), " ")
+            time_text = pc.binary_join_element_wise(date_only, text("time") if "time" in mapped else time_text, " ")
         sent_at = parse_times(time_text, self.time_formats)
         content = text("content")
-        sender = text("sender")
-        buyer, buyer_id, agent = text("buyer"), text("buyer_id"), text("agent")
+        sender, buyer, buyer_id, agent = (self._nick(text(f)) for f in ("sender", "buyer", "buyer_id", "agent"))
         if buyer is None and buyer_id is not None:
             buyer = buyer_id
 
@@ -322,6 +327,12 @@ class TabularFormat:
                 parsed.rejects.append(RowReject(row, "empty_message", "消息内容为空", line, label))
         return staged.filter(pc.invert(bad))
 
+    def _nick(self, values: pa.Array | None) -> pa.Array | None:
+        if values is None or not self.nick_prefixes:
+            return values
+        prefixes = "|".join(re.escape(p) for p in self.nick_prefixes)
+        return pc.replace_substring_regex(values, f"^(?:{prefixes})", "")
+
     @staticmethod
     def _lookup(values: pa.Array | None, table: Mapping[str, str]) -> pa.Array | None:
         if values is None or not table:
@@ -353,6 +364,9 @@ class TabularFormat:
         if sender is not None:
             is_robot = pc.fill_null(pc.match_substring_regex(sender, ROBOT_NAME_PATTERN), False)
             role = pc.if_else(pc.and_(pc.is_null(role), is_robot), pa.scalar("bot"), role)
+            if self.agent_nick_pattern:
+                is_agent = pc.fill_null(pc.match_substring_regex(sender, self.agent_nick_pattern), False)
+                role = pc.if_else(pc.and_(pc.is_null(role), is_agent), pa.scalar("agent"), role)
             for column, value in ((buyer, "buyer"), (buyer_id, "buyer"), (agent, "agent")):
                 if column is not None:
                     same = pc.fill_null(pc.equal(sender, column), False)
