@@ -401,6 +401,27 @@ def write_taobao(rng: random.Random, faker: Faker) -> None:
     target = folder / "千牛聊天记录_2026-11.xlsx"
     workbook.save(target)
     _normalize_zip_times(target)
+    write_taobao_txt(rng, faker, folder)
+
+
+def write_taobao_txt(rng: random.Random, faker: Faker, folder: Path) -> None:
+    """The legacy per-account TXT (GBK): 单聊 buyer blocks, a nick with parentheses, a skipped 群聊 section."""
+    account = "云裳旗舰店:小美"
+    lines = [account, "=" * 64, " " * 30 + "单聊", "=" * 64]
+    for buyer in [*(f"cntaobaotb{rng.randint(10**8, 10**9)}" for _ in range(8)), "小(可爱)**"]:
+        lines.append("-" * 28 + buyer + "-" * 28)
+        when = session_times(rng, dt.date(2026, 11, 21) + dt.timedelta(days=rng.randint(0, 4)))
+        for who, text in rng.choice(SCRIPTS):
+            if text in ("{image}", "{order_card}"):
+                text = "请在客户端查看原始聊天记录，网页版无法展示"
+            sender = buyer if who == "b" else rng.choice([account, "云裳旗舰店", "云裳旗舰店:阿杰"])
+            body = fill(text, rng, faker, platform="taobao").replace("#E-s25", "/:^_^").split("\n")
+            lines.append(f"{sender}({when:%Y-%m-%d %H:%M:%S}):  {body[0]}")
+            lines.extend(body[1:])
+            when += dt.timedelta(seconds=rng.randint(10, 240))
+        lines.append("")
+    lines += ["=" * 64, " " * 30 + "群聊", "=" * 64, "云裳旗舰店客服群(2026-11-22 09:00:00):  今天上新，大家辛苦了"]
+    (folder / "千牛聊天记录_云裳旗舰店_小美.txt").write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
 
 
 def _normalize_zip_times(path: Path) -> None:

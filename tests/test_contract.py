@@ -17,6 +17,7 @@ FIXTURE_FILES = {
     "pdd-csv": FIXTURES / "pinduoduo" / "basic.csv",
     "youzan": FIXTURES / "youzan" / "basic.csv",
     "taobao-sheet": FIXTURES / "taobao" / "basic.csv",
+    "taobao-txt": FIXTURES / "taobao" / "account.txt",
 }
 MAPPED = FIXTURES / "mapped"
 
@@ -25,7 +26,7 @@ def test_every_registered_format_has_a_fixture() -> None:
     assert {f.name for f in REGISTRY} == set(FIXTURE_FILES)
     for path in FIXTURE_FILES.values():
         assert path.exists()
-        assert path.with_name("basic.expected.jsonl").exists()
+        assert path.with_suffix(".expected.jsonl").exists()
 
 
 @pytest.mark.parametrize("fmt", REGISTRY, ids=lambda f: f.name)
@@ -43,7 +44,7 @@ def test_fixture_matches_golden_output(fmt, store_dir: Path) -> None:
     assert result.status == "imported", result.error
     assert result.rejected_rows == 0
     assert result.format == fmt.name
-    assert_matches_golden(messages(store_dir), path.with_name("basic.expected.jsonl"))
+    assert_matches_golden(messages(store_dir), path.with_suffix(".expected.jsonl"))
 
 
 @pytest.mark.parametrize("fmt", REGISTRY, ids=lambda f: f.name)
