@@ -152,3 +152,19 @@ def test_folder_import_skips_mapping_and_notes(runner: CliRunner, tmp_path: Path
     result = invoke(runner, "import", str(folder), "--store", str(tmp_path / "s"), "--json")
     assert result.exit_code == 0
     assert [Path(f["source"]).name for f in json.loads(result.stdout)["files"]] == ["a.log"]
+
+
+def test_xls_that_is_really_csv_is_read(runner: CliRunner, tmp_path: Path) -> None:
+    fake = tmp_path / "聊天记录.xls"
+    fake.write_bytes(PDD.read_text(encoding="utf-8").encode("gbk"))
+    result = invoke(runner, "import", str(fake), "--store", str(tmp_path / "s"), "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["files"][0]["format"] == "pdd-csv"
+
+
+def test_xls_that_is_really_html_is_rejected_with_advice(runner: CliRunner, tmp_path: Path) -> None:
+    fake = tmp_path / "聊天记录.xls"
+    fake.write_text("<html><body><table><tr><td>会话ID</td></tr></table></body></html>", encoding="utf-8")
+    result = invoke(runner, "import", str(fake), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "HTML" in result.stdout and "另存为" in result.stdout

@@ -127,7 +127,10 @@ class Sample:
         if self.kind == "binary":
             return "文件不是文本，也不是 Excel（二进制内容）"
         if self.kind == "html":
-            return "文件其实是网页（HTML），不是 Excel"
+            return (
+                "文件其实是网页（HTML 表格，常见于后台导出的 .xls），不是真正的 Excel；"
+                "请用 Excel 打开后“另存为” .xlsx 再导入"
+            )
         if self.kind == "workbook":
             parts = []
             for sheet in self.sheets[:3]:
