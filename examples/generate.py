@@ -316,12 +316,7 @@ def write_custom(rng: random.Random, faker: Faker) -> None:
                 content, order if text == "{order_card}" else None,
             ])  # fmt: skip
             when += dt.timedelta(minutes=rng.randint(0, 3))
-    workbook.properties.created = FIXED_TIME
-    workbook.properties.modified = FIXED_TIME
-    workbook.properties.creator = "chatlog examples"
-    target = folder / "客服聊天明细_2026-11.xlsx"
-    workbook.save(target)
-    _normalize_zip_times(target)
+    save_workbook(workbook, folder / "客服聊天明细_2026-11.xlsx")
 
 
 # Youzan: a session-detail export with the shop's chosen subset of columns ----------------------------------
@@ -353,12 +348,7 @@ def write_youzan(rng: random.Random, faker: Faker) -> None:
             sheet.append([session, buyer, agent, "客户" if who == "b" else "客服", content,
                           f"{when:%Y-%m-%d %H:%M:%S}", source, ending])  # fmt: skip
             when += dt.timedelta(seconds=rng.randint(10, 200))
-    workbook.properties.created = FIXED_TIME
-    workbook.properties.modified = FIXED_TIME
-    workbook.properties.creator = "chatlog examples"
-    target = folder / "有赞历史会话_2026-11.xlsx"
-    workbook.save(target)
-    _normalize_zip_times(target)
+    save_workbook(workbook, folder / "有赞历史会话_2026-11.xlsx")
 
 
 # Taobao / Tmall: the console spreadsheet, one sheet per buyer plus a summary sheet --------------------------
@@ -395,12 +385,7 @@ def write_taobao(rng: random.Random, faker: Faker) -> None:
                 row = [f"cntaobao{buyer}", number, f"{when:%Y-%m-%d %H:%M:%S}", content, sender, kind, session]
                 sheet.append([*row, order if text == "{order_card}" else None])
                 when += dt.timedelta(seconds=rng.randint(10, 240))
-    workbook.properties.created = FIXED_TIME
-    workbook.properties.modified = FIXED_TIME
-    workbook.properties.creator = "chatlog examples"
-    target = folder / "千牛聊天记录_2026-11.xlsx"
-    workbook.save(target)
-    _normalize_zip_times(target)
+    save_workbook(workbook, folder / "千牛聊天记录_2026-11.xlsx")
     write_taobao_txt(rng, faker, folder)
 
 
@@ -422,6 +407,15 @@ def write_taobao_txt(rng: random.Random, faker: Faker, folder: Path) -> None:
         lines.append("")
     lines += ["=" * 64, " " * 30 + "群聊", "=" * 64, "云裳旗舰店客服群(2026-11-22 09:00:00):  今天上新，大家辛苦了"]
     (folder / "千牛聊天记录_云裳旗舰店_小美.txt").write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+
+
+def save_workbook(workbook: openpyxl.Workbook, target: Path) -> None:
+    """Save with fixed document properties and ZIP entry times, so the bytes are reproducible."""
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
+    workbook.properties.creator = "chatlog examples"
+    workbook.save(target)
+    _normalize_zip_times(target)
 
 
 def _normalize_zip_times(path: Path) -> None:

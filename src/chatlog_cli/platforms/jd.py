@@ -26,12 +26,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chatlog_cli import schema as s
 from chatlog_cli.errors import EncodingError
-from chatlog_cli.platforms import content as content_rules
 from chatlog_cli.platforms.base import Parsed, ParseOptions, RowReject, Sample
-from chatlog_cli.platforms.normalize import parse_times
 from chatlog_cli.platforms.roles import AGENT_MIN_BUYERS, ROBOT_NAME_RE, agent_prefix
+from chatlog_cli.platforms.staging import text_export_batch
 
 BANNER_TEXT: Final = "以下为一通会话"
 HEADER_RE: Final = re.compile(
@@ -326,33 +324,18 @@ class JdLogFormat:
         parsed.stats.notes.append(f"会话 {len(scanner.sessions)} 通")
 
     def _batch(self, found: _Messages, label: str, options: ParseOptions) -> pa.RecordBatch:
-        n = len(found)
-        sender, content, conversation = found.sender, found.content, found.conversation
-        msg_type = content_rules.classify(content)
-        is_robot = pc.match_substring_regex(sender, ROBOT_NAME_RE.pattern)
-        role = pc.if_else(is_robot, pa.scalar("bot"), pa.scalar("unknown"))
-        nulls = pa.nulls(n, pa.string())
-        return pa.RecordBatch.from_arrays(
-            [
-                pa.array([self.platform] * n, pa.string()),
-                pa.array([options.shop] * n, pa.string()),
-                conversation,
-                parse_times(found.ts),
-                role,
-                sender,
-                nulls,
-                nulls,
-                nulls,
-                msg_type,
-                content,
-                content_rules.extract_order_ids(content, msg_type),
-                content_rules.extract_product_ids(content, msg_type),
-                pa.array([label] * n, pa.string()),
-                found.line,
-                nulls,
-                conversation,
-            ],
-            schema=s.STAGING_SCHEMA,
+        is_robot = pc.match_substring_regex(found.sender, ROBOT_NAME_RE.pattern)
+        return text_export_batch(
+            platform=self.platform,
+            shop=options.shop,
+            label=label,
+            lines=found.line,
+            stamps=found.ts,
+            senders=found.sender,
+            roles=pc.if_else(is_robot, pa.scalar("bot"), pa.scalar("unknown")),  # the rest: resolve_roles
+            content=found.content,
+            thread=found.conversation,
+            conversation=found.conversation,
         )
 
 

@@ -24,12 +24,10 @@ from typing import Final
 
 import pyarrow as pa
 
-from chatlog_cli import schema as s
 from chatlog_cli.io.decode import clean_text
-from chatlog_cli.platforms import content as content_rules
 from chatlog_cli.platforms.base import Parsed, ParseOptions, RowReject, Sample
-from chatlog_cli.platforms.normalize import parse_times
 from chatlog_cli.platforms.roles import ROBOT_NAME_RE
+from chatlog_cli.platforms.staging import text_export_batch
 from chatlog_cli.settings import BATCH_ROWS
 
 _BLOCK_RE: Final = re.compile(r"^-{20,}(?P<nick>[^-].*?)-{20,}\s*$")
@@ -167,33 +165,18 @@ class TaobaoAccountTxt:
         parsed.stats.rows_read += reader.messages + len(parsed.rejects)
 
     def _batch(self, rows: _Rows, label: str, options: ParseOptions, account: str | None) -> pa.RecordBatch:
-        n = len(rows.line)
-        content = pa.array(["\n".join(parts).strip() or None for parts in rows.content], pa.string())
-        msg_type = content_rules.classify(content)
-        shop = options.shop or (account.split(":", 1)[0] if account else None)
-        nulls = pa.nulls(n, pa.string())
         buyer = pa.array(rows.buyer, pa.string())
-        return pa.RecordBatch.from_arrays(
-            [
-                pa.array([self.platform] * n, pa.string()),
-                pa.array([shop] * n, pa.string()),
-                nulls,
-                parse_times(pa.array(rows.ts, pa.string())),
-                pa.array(rows.role, pa.string()),
-                pa.array(rows.sender, pa.string()),
-                buyer,
-                nulls,
-                nulls,
-                msg_type,
-                content,
-                content_rules.extract_order_ids(content, msg_type),
-                content_rules.extract_product_ids(content, msg_type),
-                pa.array([label] * n, pa.string()),
-                pa.array(rows.line, pa.int64()),
-                nulls,
-                buyer,
-            ],
-            schema=s.STAGING_SCHEMA,
+        return text_export_batch(
+            platform=self.platform,
+            shop=options.shop or (account.split(":", 1)[0] if account else None),
+            label=label,
+            lines=pa.array(rows.line, pa.int64()),
+            stamps=pa.array(rows.ts, pa.string()),
+            senders=pa.array(rows.sender, pa.string()),
+            roles=pa.array(rows.role, pa.string()),
+            content=pa.array(["\n".join(parts).strip() or None for parts in rows.content], pa.string()),
+            thread=buyer,
+            buyer=buyer,
         )
 
 
