@@ -18,6 +18,7 @@ FIXTURE_FILES = {
     "youzan": FIXTURES / "youzan" / "basic.csv",
     "taobao-sheet": FIXTURES / "taobao" / "basic.csv",
     "taobao-txt": FIXTURES / "taobao" / "account.txt",
+    "taobao-im": FIXTURES / "taobao" / "message_manager.txt",
 }
 MAPPED = FIXTURES / "mapped"
 
