@@ -264,6 +264,11 @@ class WorkbookSheet:
         yield from data.to_batches(max_chunksize=BATCH_ROWS)
 
     def _mark_lost_digits(self, header_index: int, column_name: str, text: pa.Array) -> pa.Array:
+        # A number cell with lost digits renders as the exact integer value of a double; text ids almost never
+        # are one, so the (whole-sheet) second read below is skipped when no distinct long value could be.
+        distinct = pc.unique(pc.filter(text, pc.fill_null(pc.match_substring_regex(text, _LONG_DIGITS), False)))
+        if not any(_is_float_rendering(v) for v in distinct.to_pylist()):
+            return text
         # Which cells are numbers? Read as booleans, number cells coerce to a value and text cells to null (a
         # float read would parse digit text too). tests/test_tabular.py pins this fastexcel behaviour.
         as_bool = self._load(header_index + 1, use_columns=[column_name], dtypes={column_name: "boolean"})
@@ -276,6 +281,12 @@ class WorkbookSheet:
         damaged = pc.fill_null(pc.greater_equal(values, float(_EXACT_FLOAT_LIMIT)), False)
         rendered = [f"{v:.15G}" if v is not None else None for v in pc.if_else(damaged, values, None).to_pylist()]
         return pc.if_else(damaged, pa.array(rendered, pa.string()), text)
+
+
+def _is_float_rendering(digits: str) -> bool:
+    """True when a digit string is exactly what a float64 prints as an integer (e.g. 6912345678901234688)."""
+    value = float(digits)
+    return value >= _EXACT_FLOAT_LIMIT and int(value) == int(digits)
 
 
 def _damaged_workbook(source: Source, sheet: str, exc: Exception) -> InputFileError:
