@@ -35,7 +35,7 @@ _MARKER: Final = "即时消息"
 
 
 def _shop_side(nick: str) -> bool:
-    return ":" in nick or ROBOT_NAME_RE.search(nick) is not None or "店小蜜" in nick
+    return ":" in nick or ROBOT_NAME_RE.search(nick) is not None
 
 
 @dataclass(frozen=True)
@@ -98,13 +98,7 @@ class TaobaoMessageManagerTxt:
         if len(customers) > 1:
             parsed.stats.notes.append(f"文件里有 {len(customers)} 个非客服发送人，无法确定买家，记为 unknown")
         roles = [
-            "bot"
-            if ROBOT_NAME_RE.search(n) or "店小蜜" in n
-            else "agent"
-            if ":" in n
-            else "buyer"
-            if n == buyer
-            else "unknown"
+            "bot" if ROBOT_NAME_RE.search(n) else "agent" if ":" in n else "buyer" if n == buyer else "unknown"
             for n in senders
         ]
         buyers = pa.array([buyer] * len(lines), pa.string())

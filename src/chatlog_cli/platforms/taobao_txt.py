@@ -115,7 +115,7 @@ class _Reader:
 def _role(sender: str, buyer: str, account: str | None) -> str:
     if sender == buyer:
         return "buyer"
-    if ROBOT_NAME_RE.search(sender) or "店小蜜" in sender:
+    if ROBOT_NAME_RE.search(sender):  # the pattern covers 店小蜜 (…小蜜)
         return "bot"
     shop = account.split(":", 1)[0] if account else None
     if ":" in sender or (shop is not None and sender == shop):
