@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -140,6 +141,45 @@ def test_conversations_split_at_idle_gap_when_export_has_no_ids(tmp_path: Path) 
     assert len({r["conversation_id"] for r in rows_short}) == 3
 
 
+def test_conversation_cut_by_the_end_of_an_export_continues_in_the_next(tmp_path: Path) -> None:
+    # Shops export overlapping ranges without conversation ids; the second export continues conversations the
+    # first one cut off (including across a month boundary) instead of starting new ones.
+    header = "买家昵称,发送方,消息内容,发送时间\n"
+    first = [
+        ("甲", "a1", "2026-10-31 23:40:00"),
+        ("甲", "a2", "2026-10-31 23:50:00"),
+        ("乙", "b1", "2026-11-01 08:00:00"),
+    ]
+    second = [
+        ("甲", "a2", "2026-10-31 23:50:00"),
+        ("甲", "a3", "2026-11-01 00:05:00"),
+        ("甲", "a4", "2026-11-01 02:00:00"),  # after a 115-minute pause: a new conversation
+        ("乙", "b0", "2026-11-01 07:45:00"),  # earlier than what is stored, within the gap: the same one
+        ("丙", "c1", "2026-11-01 09:00:00"),
+    ]
+    store = tmp_path / "store"
+    for name, rows in (("first", first), ("second", second)):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(header + "".join(f"{b},买家,{c},{t}\n" for b, c, t in rows), encoding="utf-8")
+        assert run_import([path], store, format="pdd-csv").files[0].status == "imported"
+    conversation = {r["content"]: r["conversation_id"] for r in messages(store)}
+    assert len(conversation) == 7
+    assert conversation["a1"] == conversation["a2"] == conversation["a3"] != conversation["a4"]
+    assert conversation["b0"] == conversation["b1"]
+    assert len(set(conversation.values())) == 4
+
+
+def test_stored_conversation_ids_from_the_export_are_never_continued(tmp_path: Path) -> None:
+    header = "会话ID,买家昵称,发送方,消息内容,发送时间\n"
+    store = tmp_path / "store"
+    (tmp_path / "a.csv").write_text(header + "S-9,甲,买家,x1,2026-11-01 10:00:00\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text(header + ",甲,买家,x2,2026-11-01 10:05:00\n", encoding="utf-8")
+    for name in ("a.csv", "b.csv"):
+        run_import([tmp_path / name], store, format="pdd-csv")
+    conversation = {r["content"]: r["conversation_id"] for r in messages(store)}
+    assert conversation["x1"] == "S-9" and conversation["x2"].startswith("pinduoduo-")
+
+
 def _gap(minutes: int):
     from chatlog_cli.platforms.base import ParseOptions
 
@@ -235,3 +275,72 @@ def test_youzan_missing_required_column_is_named(tmp_path: Path) -> None:
     result = run_import([path], tmp_path / "store", format="youzan").files[0]
     assert result.status == "failed"
     assert "缺少必需的列：发送时间" in result.error and "消息时间" in result.error
+
+
+def _id_workbook(path: Path, ids: list[object]) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "聊天"
+    sheet.append(["会话ID", "发送方", "消息内容", "发送时间", "订单编号"])
+    for index, value in enumerate(ids):
+        sheet.append(["S1", "买家", f"m{index}", f"2026-11-01 08:{index:02d}:00", value])
+    workbook.save(path)
+
+
+def test_text_id_that_looks_like_a_rendered_double_is_not_damaged(tmp_path: Path) -> None:
+    # 6912345678901234688 is exactly a double's value; as a text cell it is an intact id.
+    path = tmp_path / "ids.xlsx"
+    _id_workbook(path, ["6912345678901234688", 6912345678901234567, "1234567890123456789"])
+    result = run_import([path], tmp_path / "store", format="pdd-csv").files[0]
+    rows = {r["content"]: r for r in messages(tmp_path / "store")}
+    assert rows["m0"]["order_id"] is None  # same rendering as the damaged number cell in row 3
+    assert rows["m1"]["order_id"] is None
+    assert rows["m2"]["order_id"] == "1234567890123456789"
+    assert result.damaged_ids == 2
+
+
+def test_xlsx_number_scan_finds_numbers_across_chunk_boundaries(tmp_path: Path, monkeypatch: Any) -> None:
+    from chatlog_cli.io import xlsx_numbers
+    from chatlog_cli.io.sources import expand_inputs
+
+    path = tmp_path / "many.xlsx"
+    numbers = [6912345678901234567 + 4096 * i for i in range(300)]
+    _id_workbook(path, [*numbers, "6912345678901234688", 12345])
+    monkeypatch.setattr(xlsx_numbers, "_CHUNK", 1000)  # cells are cut at chunk ends many times over
+    [source], _ = expand_inputs([str(path)])
+    found = xlsx_numbers.large_number_values(source, "聊天")
+    assert found == {float(n) for n in numbers}
+    assert xlsx_numbers.large_number_values(source, "没有这个表") is None
+
+
+def test_xlsx_number_scan_reads_workbooks_inside_zip_and_declines_other_files(tmp_path: Path) -> None:
+    import zipfile
+
+    from chatlog_cli.io.sources import expand_inputs
+    from chatlog_cli.io.xlsx_numbers import large_number_values
+
+    book = tmp_path / "ids.xlsx"
+    _id_workbook(book, [6912345678901234567])
+    archive = tmp_path / "exports.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(book, "导出/ids.xlsx")
+    [member], _ = expand_inputs([str(archive)])
+    assert large_number_values(member, "聊天") == {6912345678901234567.0}
+    csv_file = tmp_path / "a.csv"
+    csv_file.write_text("a,b\n1,2\n", encoding="utf-8")
+    [plain], _ = expand_inputs([str(csv_file)])
+    assert large_number_values(plain, "Sheet1") is None
+
+
+def test_workbooks_without_a_readable_sheet_xml_fall_back_to_a_typed_reread(tmp_path: Path, monkeypatch: Any) -> None:
+    # .xls and .ods have no sheet XML to scan: number cells are then found by re-reading the column typed.
+    from chatlog_cli.io import tabular
+
+    monkeypatch.setattr(tabular, "large_number_values", lambda source, sheet: None)
+    path = tmp_path / "ids.xlsx"
+    _id_workbook(path, ["6912345678901234688", 6912345678901234567])
+    result = run_import([path], tmp_path / "store", format="pdd-csv").files[0]
+    rows = {r["content"]: r for r in messages(tmp_path / "store")}
+    assert rows["m0"]["order_id"] == "6912345678901234688"  # the typed read tells text from number cells
+    assert rows["m1"]["order_id"] is None
+    assert result.damaged_ids == 1

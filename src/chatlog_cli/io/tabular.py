@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 from chatlog_cli.errors import EncodingError, InputFileError
 from chatlog_cli.io.decode import clean_text, normalize_header
 from chatlog_cli.io.sources import Source
+from chatlog_cli.io.xlsx_numbers import large_number_values
 from chatlog_cli.settings import BATCH_ROWS, HEADER_SEARCH_ROWS
 
 ROW_COLUMN: Final = "__row__"
@@ -269,11 +270,17 @@ class WorkbookSheet:
         distinct = pc.unique(pc.filter(text, pc.fill_null(pc.match_substring_regex(text, _LONG_DIGITS), False)))
         if not any(_is_float_rendering(v) for v in distinct.to_pylist()):
             return text
-        # Which cells are numbers? Read as booleans, number cells coerce to a value and text cells to null (a
-        # float read would parse digit text too). tests/test_tabular.py pins this fastexcel behaviour.
-        as_bool = self._load(header_index + 1, use_columns=[column_name], dtypes={column_name: "boolean"})
-        numeric = pc.is_valid(as_bool.column(0).combine_chunks())
         long_digits = pc.fill_null(pc.match_substring_regex(text, _LONG_DIGITS), False)
+        large_numbers = self._large_numbers()
+        if large_numbers is not None:
+            # XLSX: a cell is a damaged number when its text is exactly how a large number cell renders.
+            renderings = pa.array(sorted(str(int(v)) for v in large_numbers), pa.string())
+            numeric = pc.fill_null(pc.is_in(text, renderings), False)
+        else:
+            # Which cells are numbers? Read as booleans, number cells coerce to a value and text cells to null
+            # (a float read would parse digit text too). tests/test_tabular.py pins this fastexcel behaviour.
+            as_bool = self._load(header_index + 1, use_columns=[column_name], dtypes={column_name: "boolean"})
+            numeric = pc.is_valid(as_bool.column(0).combine_chunks())
         candidates = pc.and_(numeric, long_digits)
         if not pc.any(candidates).as_py():
             return text
@@ -281,6 +288,13 @@ class WorkbookSheet:
         damaged = pc.fill_null(pc.greater_equal(values, float(_EXACT_FLOAT_LIMIT)), False)
         rendered = [f"{v:.15G}" if v is not None else None for v in pc.if_else(damaged, values, None).to_pylist()]
         return pc.if_else(damaged, pa.array(rendered, pa.string()), text)
+
+    def _large_numbers(self) -> frozenset[float] | None:
+        key = f"large-numbers:{self.name}"
+        if key not in self.source._cache:
+            self.source._cache[key] = large_number_values(self.source, self.name)
+        cached = self.source._cache[key]
+        return cached if isinstance(cached, frozenset) else None
 
 
 def _is_float_rendering(digits: str) -> bool:

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from chatlog_cli.platforms.base import Parsed
 from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, STAGING_SCHEMA
 from chatlog_cli.settings import STAGING_MEMORY_LIMIT
-from chatlog_cli.store.query import LOCAL_TIME_SQL
+from chatlog_cli.store.query import LOCAL_TIME_SQL, local_time_sql
 from chatlog_cli.store.store import Store
 
 ROW_GROUP_ROWS: Final = 256_000
@@ -73,6 +73,7 @@ class _Needs:
     roles: bool  # late-resolved roles to join (JD logs)
     conversations: bool  # rows without a conversation id: split per buyer at an idle gap
     people: bool  # rows without a buyer or handling agent to fill from their conversation
+    prior: bool = False  # stored messages that derived conversations may continue (table `prior`)
 
 
 def _finish_sql(needs: _Needs, gap_minutes: int, import_id: str) -> str:
@@ -87,8 +88,21 @@ def _finish_sql(needs: _Needs, gap_minutes: int, import_id: str) -> str:
         FROM {prev} st LEFT JOIN roles r
           ON st.conversation_id = r.conversation_id AND st.sender = r.sender""")
     if needs.conversations:
-        # Exports without conversation ids: a new conversation after an idle gap, per buyer.
+        # Exports without conversation ids: a new conversation after an idle gap, per buyer. Stored messages
+        # of the same buyers take part in the split, so a conversation cut by the end of an earlier export
+        # keeps that export's conversation id when this one continues it.
         scope = f"platform, coalesce(shop, ''), {_WHO}, conversation_id IS NULL"
+        if needs.prior:
+            steps.append("""
+        SELECT *, NULL::VARCHAR AS prior_conversation FROM {prev}
+        UNION ALL BY NAME
+        SELECT platform, shop, buyer_id, buyer, sent_at, prior_conversation FROM prior""")
+        continued = (
+            f"first_value(prior_conversation IGNORE NULLS) OVER (PARTITION BY platform, coalesce(shop, ''), {_WHO}, "
+            f"segment ORDER BY {_ORDER} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),"
+            if needs.prior
+            else ""
+        )
         steps.append(f"""
         SELECT *,
             CASE WHEN conversation_id IS NULL THEN
@@ -102,11 +116,13 @@ def _finish_sql(needs: _Needs, gap_minutes: int, import_id: str) -> str:
         FROM {{prev}}""")
         steps.append(f"""
         SELECT * EXCLUDE (starts, segment) REPLACE (
-            coalesce(conversation_id, platform || '-' || substr(md5(concat_ws(chr(31),
+            coalesce(conversation_id, {continued} platform || '-' || substr(md5(concat_ws(chr(31),
                 platform, coalesce(shop, ''), {_WHO},
                 CAST(min(epoch_ms(sent_at)) OVER (PARTITION BY platform, coalesce(shop, ''), {_WHO}, segment)
                      AS VARCHAR))), 1, 16)) AS conversation_id)
         FROM {{prev}}""")
+        if needs.prior:
+            steps.append("SELECT * EXCLUDE (prior_conversation) FROM {prev} WHERE source_file IS NOT NULL")
     if needs.people:
         # The buyer of each conversation, and the human agent handling it at each message.
         steps.append(f"""
@@ -181,11 +197,12 @@ def ingest(
             "SELECT count(*) FILTER (conversation_id IS NULL), count(*) FILTER (buyer IS NULL OR agent IS NULL) "
             "FROM staged"
         ).fetchall()[0]
-        needs = _Needs(roles=parsed.roles is not None, conversations=missing[0] > 0, people=missing[1] > 0)
         partitions = con.execute(
             f"SELECT DISTINCT platform, strftime({LOCAL_TIME_SQL}, '%Y-%m') FROM staged"
         ).fetchall()
         existing = _existing_files(store, partitions)
+        prior = missing[0] > 0 and _stage_prior(con, store, gap_minutes)
+        needs = _Needs(roles=parsed.roles is not None, conversations=missing[0] > 0, people=missing[1] > 0, prior=prior)
         if existing:
             con.execute(
                 "CREATE TEMP TABLE existing AS SELECT DISTINCT message_id FROM read_parquet(?)",
@@ -199,16 +216,46 @@ def ingest(
             f"strftime(max({LOCAL_TIME_SQL}), '%Y-%m-%d %H:%M:%S') FROM staged"
         ).fetchall()[0]
         # The whole-file steps run once, inside this streamed query: nothing else is materialized.
+        # Not sorted: sorting every column cost ~1.5 s per 1M messages, and readers order what they show.
         new_rows = con.sql(
             f"SELECT f.* FROM ({_finish_sql(needs, gap_minutes, import_id)}) f "
-            "ANTI JOIN existing e ON f.message_id = e.message_id "
-            "ORDER BY platform, month, conversation_id, sent_at, source_file, source_line"
+            "ANTI JOIN existing e ON f.message_id = e.message_id"
         )
         added = _write_partitions(store, new_rows.to_arrow_reader(ROW_GROUP_ROWS), import_id)
         _write_rejects(store, parsed, import_id, source_label)
     finally:
         con.close()
     return IngestResult(staged_rows, added, staged_rows - added, int(unknown), *_local_span(span))
+
+
+def _stage_prior(con: Any, store: Store, gap_minutes: int) -> bool:
+    """Stored messages with derived conversation ids near this file's id-less messages, as table `prior`."""
+    gap = f"INTERVAL {int(gap_minutes)} MINUTE"
+    windows = con.execute(
+        f"SELECT DISTINCT platform, strftime({local_time_sql(f'sent_at - {gap}')}, '%Y-%m'), "
+        f"strftime({local_time_sql(f'sent_at + {gap}')}, '%Y-%m') "
+        "FROM staged WHERE conversation_id IS NULL"
+    ).fetchall()
+    files = _existing_files(store, [(p, m) for p, before, after in windows for m in (before, after)])
+    if not files:
+        return False
+    # Derived ids are `<platform>-<16 hex digits>` (see _finish_sql); ids from an export are left alone.
+    con.execute(
+        f"""
+        CREATE TEMP TABLE prior AS
+        WITH wanted AS (
+            SELECT platform, coalesce(shop, '') AS shop_key, {_WHO} AS who,
+                   min(sent_at) - {gap} AS lo, max(sent_at) + {gap} AS hi
+            FROM staged WHERE conversation_id IS NULL GROUP BY ALL)
+        SELECT m.platform, m.shop, m.buyer_id, m.buyer, m.sent_at, m.conversation_id AS prior_conversation
+        FROM read_parquet(?) m JOIN wanted w
+          ON m.platform = w.platform AND coalesce(m.shop, '') = w.shop_key
+         AND coalesce(m.buyer_id, m.buyer, '') = w.who AND m.sent_at BETWEEN w.lo AND w.hi
+        WHERE m.conversation_id LIKE m.platform || '-%'
+          AND length(m.conversation_id) = length(m.platform) + 17""",
+        [[str(f) for f in files]],
+    )
+    return bool(con.execute("SELECT count(*) > 0 FROM prior").fetchall()[0][0])
 
 
 class _Counted:
@@ -247,39 +294,37 @@ def _existing_files(store: Store, partitions: list[tuple[str, str]]) -> list[Pat
 
 
 def _write_partitions(store: Store, reader: pa.RecordBatchReader, import_id: str) -> int:
-    """Write sorted rows into one file per (platform, month), staged in .tmp and then moved into place."""
+    """Write rows into one file per (platform, month), staged in .tmp and then moved into place."""
     staging = store.tmp_dir / import_id
-    written: list[tuple[Path, Path]] = []
-    writer: pq.ParquetWriter | None = None
-    current: tuple[str, str] | None = None
+    writers: dict[tuple[str, str], tuple[pq.ParquetWriter, Path, Path]] = {}
     total = 0
     try:
         for batch in reader:
             table = pa.Table.from_batches([batch])
-            for key in _partition_keys(table):
-                part = table.filter(pc.and_(pc.equal(table["platform"], key[0]), pc.equal(table["month"], key[1])))
-                if key != current:
-                    if writer is not None:
-                        writer.close()
-                    current = key
+            keys = _partition_keys(table)
+            for key in keys:
+                part = (
+                    table
+                    if len(keys) == 1
+                    else table.filter(pc.and_(pc.equal(table["platform"], key[0]), pc.equal(table["month"], key[1])))
+                )
+                if key not in writers:
                     relative = (
                         Path(f"platform={key[0]}") / f"month={key[1]}" / f"{import_id}-{uuid.uuid4().hex[:6]}.parquet"
                     )
                     target = staging / relative
                     target.parent.mkdir(parents=True, exist_ok=True)
                     writer = pq.ParquetWriter(target, SCHEMA, compression="zstd")
-                    written.append((target, store.messages_dir / relative))
-                assert writer is not None
-                writer.write_table(part.select(SCHEMA.names).cast(SCHEMA), row_group_size=ROW_GROUP_ROWS)
+                    writers[key] = (writer, target, store.messages_dir / relative)
+                writers[key][0].write_table(part.select(SCHEMA.names).cast(SCHEMA), row_group_size=ROW_GROUP_ROWS)
                 total += part.num_rows
-        if writer is not None:
+        while writers:
+            _, (writer, tmp, final) = writers.popitem()
             writer.close()
-            writer = None
-        for tmp, final in written:
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, final)
     finally:
-        if writer is not None:
+        for writer, _, _ in writers.values():
             writer.close()
         shutil.rmtree(staging, ignore_errors=True)
     return total

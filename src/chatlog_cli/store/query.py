@@ -9,8 +9,13 @@ from typing import Any
 from chatlog_cli.schema import SCHEMA
 from chatlog_cli.store.store import Store
 
-# China local time of `sent_at` without a time-zone database (no DST since 1991; see platforms.normalize).
-LOCAL_TIME_SQL = "make_timestamp(epoch_ms(sent_at) * 1000 + CAST(28800000000 AS BIGINT))"
+
+def local_time_sql(expression: str = "sent_at") -> str:
+    """China local time of a timestamp expression without a time-zone database (no DST since 1991)."""
+    return f"make_timestamp(epoch_ms({expression}) * 1000 + CAST(28800000000 AS BIGINT))"
+
+
+LOCAL_TIME_SQL = local_time_sql()
 
 
 def sql_list(paths: Sequence[Path]) -> str:
