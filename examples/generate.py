@@ -17,6 +17,7 @@ import random
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -144,22 +145,40 @@ def jd_buyer(rng: random.Random) -> str:
     )  # fmt: skip
 
 
-def jd_sessions(
-    rng: random.Random, faker: Faker, start: dt.date, end: dt.date, per_day: int
-) -> list[tuple[dt.date, str]]:
+@dataclass(frozen=True)
+class JdSession:
+    """One rendered chat-log session, and what the console's session list (会话记录) says about it."""
+
+    day: dt.date
+    text: str
+    started: dt.datetime
+    buyer: str
+    agent: str
+    transferred_to: str | None
+    buyer_messages: int
+    agent_messages: int
+    ended: dt.datetime
+
+
+def jd_sessions(rng: random.Random, faker: Faker, start: dt.date, end: dt.date, per_day: int) -> list[JdSession]:
     """Rendered sessions with their day, so overlapping files can share identical text."""
     buyers = [jd_buyer(rng) for _ in range(60)]
     out = []
     for day in days(start, end):
         for _ in range(per_day):
             when = session_times(rng, day)
+            started = when
             buyer, agent = rng.choice(buyers), rng.choice(JD_AGENTS)
+            first_agent, counts = agent, {"buyer": 0, "agent": 0}
             lines = ["/*****************以下为一通会话************************************/"]
 
-            def say(who: str, text: str, lines: list[str] = lines) -> None:
+            def say(
+                who: str, text: str, lines: list[str] = lines, counts: dict[str, int] = counts, buyer: str = buyer
+            ) -> None:
                 nonlocal when
                 lines.append(f"{who} {when:%Y-%m-%d %H:%M:%S}")
                 lines.extend(text.split("\n"))
+                counts["buyer" if who == buyer else "agent"] += 1
                 when += dt.timedelta(seconds=rng.randint(8, 150))
 
             script = rng.choice(SCRIPTS)
@@ -178,7 +197,11 @@ def jd_sessions(
                 lines.append(f"/*****************会话结束_时间:{when:%Y-%m-%d %H:%M:%S}******************/")
             elif roll < 0.95:
                 lines.append(f"/*****************会话结束_时间：{when:%Y-%m-%d %H:%M:%S}******************/")
-            out.append((day, "\n".join(lines)))
+            transferred = agent if agent != first_agent else None
+            out.append(
+                JdSession(day, "\n".join(lines), started, buyer, first_agent, transferred,
+                          counts["buyer"], counts["agent"], when)
+            )  # fmt: skip
     return out
 
 
@@ -199,13 +222,13 @@ def write_jd(rng: random.Random, faker: Faker) -> None:
     folder = OUT / "jd"
     folder.mkdir(parents=True, exist_ok=True)
     sessions = jd_sessions(rng, faker, dt.date(2026, 10, 26), dt.date(2026, 11, 5), per_day=8)
-    first = [text for day, text in sessions if day <= dt.date(2026, 10, 31)]
-    second = [text for day, text in sessions if day >= dt.date(2026, 10, 30)]  # overlaps 10-30 and 10-31
+    first = [x.text for x in sessions if x.day <= dt.date(2026, 10, 31)]
+    second = [x.text for x in sessions if x.day >= dt.date(2026, 10, 30)]  # overlaps 10-30 and 10-31
     (folder / "京东咚咚聊天记录_2026-10-26_10-31.log").write_bytes(
         b"\xef\xbb\xbf" + "\r\n".join([*first, ""]).encode("utf-8")
     )
     (folder / "京东咚咚聊天记录_2026-10-30_11-05.txt").write_bytes("\n".join([*second, ""]).encode("gb18030"))
-    later = [text for _, text in jd_sessions(rng, faker, dt.date(2026, 11, 6), dt.date(2026, 11, 8), per_day=7)]
+    later = [x.text for x in jd_sessions(rng, faker, dt.date(2026, 11, 6), dt.date(2026, 11, 8), per_day=7)]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for index, part in enumerate((later[: len(later) // 2], later[len(later) // 2 :]), start=1):
@@ -213,6 +236,51 @@ def write_jd(rng: random.Random, faker: Faker) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, "\n".join([*part, ""]).encode("utf-8"))
     (folder / "京东聊天记录_2026-11-06_11-08.zip").write_bytes(buffer.getvalue())
+    write_jd_session_list(random.Random(SEED + 1), sessions, folder / "京东会话记录_2026-10-26_11-05.xlsx")
+
+
+JD_SESSION_HEADER = [" 咨询时间", " 顾客", "咨询类型", "客服", "转接后客服", "技能组", "首次响应时间",
+                     "新平均响应时间(S)", "会话时长(M)", "客户消息数", "客服消息数", "满意度", "是否解决",
+                     "cid"]  # fmt: skip
+JD_SATISFACTION = ["非常满意", "非常满意", "满意", "满意", "一般", "不满意", "未评价", "未评价", "未评价"]
+
+
+def write_jd_session_list(rng: random.Random, sessions: list[JdSession], target: Path) -> None:
+    """The console's 会话记录 for the same days: 咨询时间 a few seconds off the first message, buyer aliases
+    masked with fewer visible characters on some rows, and a few sessions the chat log does not contain."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "会话记录"
+    sheet.append(JD_SESSION_HEADER)
+    rows = list(sessions)
+    for index in range(6):  # sessions whose chat is missing from the exported logs
+        day = dt.date(2026, 10, 26) + dt.timedelta(days=index * 2)
+        start = session_times(rng, day)
+        rows.append(JdSession(day, "", start, jd_buyer(rng), rng.choice(JD_AGENTS), None, 2, 1, start))
+    rows.sort(key=lambda x: x.started)
+    for number, session in enumerate(rows, start=880_001):
+        head, _, tail = session.buyer.partition("****")
+        # Some rows show one visible character fewer (j***b for the log's j****ab).
+        buyer = f"{head}***{tail[1:]}" if tail[1:] and rng.random() < 0.3 else session.buyer
+        sheet.append(
+            [
+                (session.started + dt.timedelta(seconds=rng.randint(0, 40))).strftime("%Y-%m-%d %H:%M:%S"),
+                buyer,
+                rng.choice(["售前", "售前", "售后", "物流"]),
+                session.agent,
+                session.transferred_to or "",
+                "售后服务组" if rng.random() < 0.4 else "售前咨询组",
+                str(rng.randint(3, 90)),
+                str(rng.randint(10, 80)),
+                f"{(session.ended - session.started).total_seconds() / 60:.1f}",
+                str(session.buyer_messages),
+                str(session.agent_messages),
+                rng.choice(JD_SATISFACTION),
+                rng.choice(["已解决", "已解决", "未解决", ""]),
+                str(number),
+            ]
+        )
+    save_workbook(workbook, target)
 
 
 # Pinduoduo CSV -----------------------------------------------------------------------------------------------

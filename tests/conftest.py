@@ -46,6 +46,21 @@ def messages(store_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def sessions(store_dir: Path) -> list[dict[str, Any]]:
+    """Session-metadata rows (JD 会话记录) as plain dicts, in a stable order."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from chatlog_cli.schema import SESSION_SCHEMA
+
+    files = Store.open(store_dir).session_files()
+    table = pa.concat_tables([pq.read_table(f) for f in files]) if files else SESSION_SCHEMA.empty_table()
+    rows = table.sort_by([("started_at", "ascending"), ("source_line", "ascending")]).to_pylist()
+    for row in rows:
+        row["started_at"] = row["started_at"].isoformat()
+    return rows
+
+
 def golden_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k not in GOLDEN_DROP} for row in rows]
 

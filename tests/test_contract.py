@@ -10,10 +10,11 @@ import pytest
 from chatlog_cli.io.sources import Source
 from chatlog_cli.platforms import REGISTRY, detect
 from chatlog_cli.platforms.base import Sample
-from conftest import FIXTURES, assert_matches_golden, messages, run_import
+from conftest import FIXTURES, assert_matches_golden, messages, run_import, sessions
 
 FIXTURE_FILES = {
     "jd-log": FIXTURES / "jd" / "basic.log",
+    "jd-sessions": FIXTURES / "jd" / "session_list.csv",
     "pdd-csv": FIXTURES / "pinduoduo" / "basic.csv",
     "youzan": FIXTURES / "youzan" / "basic.csv",
     "taobao-sheet": FIXTURES / "taobao" / "basic.csv",
@@ -45,7 +46,9 @@ def test_fixture_matches_golden_output(fmt, store_dir: Path) -> None:
     assert result.status == "imported", result.error
     assert result.rejected_rows == 0
     assert result.format == fmt.name
-    assert_matches_golden(messages(store_dir), path.with_suffix(".expected.jsonl"))
+    rows = sessions(store_dir) if result.kind == "sessions" else messages(store_dir)
+    assert rows
+    assert_matches_golden(rows, path.with_suffix(".expected.jsonl"))
 
 
 @pytest.mark.parametrize("fmt", REGISTRY, ids=lambda f: f.name)

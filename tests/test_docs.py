@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatlog_cli.schema import schema_markdown
+from chatlog_cli.schema import schema_markdown, session_schema_markdown
 from conftest import REPO
 
 
@@ -12,6 +12,12 @@ def test_schema_doc_matches_schema_module() -> None:
     assert block == schema_markdown(), (
         "regenerate the table in docs/schema.md from chatlog_cli.schema.schema_markdown()"
     )
+
+
+def test_schema_doc_matches_session_schema() -> None:
+    text = (REPO / "docs" / "schema.md").read_text(encoding="utf-8")
+    block = text.split("<!-- sessions:start -->\n", 1)[1].split("<!-- sessions:end -->", 1)[0]
+    assert block == session_schema_markdown(), "regenerate the sessions table in docs/schema.md"
 
 
 def test_mapping_doc_example_is_a_valid_mapping(tmp_path) -> None:

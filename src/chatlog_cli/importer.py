@@ -13,9 +13,10 @@ from chatlog_cli import __version__
 from chatlog_cli.errors import ChatlogError, InputFileError, UsageError
 from chatlog_cli.io.sources import Source, expand_inputs
 from chatlog_cli.platforms import detect, get_format, platforms
-from chatlog_cli.platforms.base import ExportFormat, ParseOptions, Sample
+from chatlog_cli.platforms.base import ExportFormat, Parsed, ParseOptions, Sample
 from chatlog_cli.platforms.mapping import load_mapping
-from chatlog_cli.store.ingest import ingest
+from chatlog_cli.store.ingest import ingest, write_rejects
+from chatlog_cli.store.sessions import SessionMatching, ingest_sessions, session_matching
 from chatlog_cli.store.store import Store, new_import_id
 
 Status = Literal["imported", "already_imported", "failed"]
@@ -43,6 +44,9 @@ class FileResult:
     encoding: str | None = None
     rows_read: int = 0
     messages_added: int = 0
+    # Session lists (JD 会话记录) add conversation metadata, not messages: `kind` says which a file held.
+    kind: Literal["messages", "sessions"] = "messages"
+    sessions_added: int = 0
     duplicates_skipped: int = 0
     rejected_rows: int = 0
     unknown_roles: int = 0
@@ -65,6 +69,8 @@ class ImportReport:
 
     store: Path
     files: list[FileResult]
+    # After the run: how the store's session lists (JD 会话记录) match conversations; None without any.
+    session_matching: SessionMatching | None = None
 
     @property
     def failed(self) -> list[FileResult]:
@@ -73,7 +79,15 @@ class ImportReport:
 
     def totals(self) -> dict[str, int]:
         """Sums over all files."""
-        keys = ("rows_read", "messages_added", "duplicates_skipped", "rejected_rows", "unknown_roles", "damaged_ids")
+        keys = (
+            "rows_read",
+            "messages_added",
+            "sessions_added",
+            "duplicates_skipped",
+            "rejected_rows",
+            "unknown_roles",
+            "damaged_ids",
+        )
         totals = {k: sum(getattr(f, k) for f in self.files) for k in keys}
         totals["files"] = len(self.files)
         totals["files_failed"] = len(self.failed)
@@ -120,7 +134,10 @@ def import_files(
             results.append(result)
             if progress is not None:
                 progress.file_finished(result)
-    return ImportReport(store_dir, results)
+    matching = None
+    if any(r.kind == "sessions" or r.platform == "jd" for r in results if r.status == "imported"):
+        matching = session_matching(store)
+    return ImportReport(store_dir, results, matching)
 
 
 def _forced_format(options: ImportOptions) -> ExportFormat | None:
@@ -162,6 +179,10 @@ def _import_one(
         result.format, result.platform, result.confidence = fmt.name, fmt.platform, round(confidence, 3)
         parsed = fmt.parse(sample, options.parse)
         import_id = new_import_id()
+        if parsed.kind == "sessions":
+            _import_sessions(store, source, parsed, import_id, sha256, confidence, fmt, options, result, started_at)
+            result.seconds = round(time.perf_counter() - started, 3)
+            return result
         added = ingest(
             store,
             parsed,
@@ -217,3 +238,55 @@ def _import_one(
         raise
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def _import_sessions(
+    store: Store,
+    source: Source,
+    parsed: Parsed,
+    import_id: str,
+    sha256: str,
+    confidence: float,
+    fmt: ExportFormat,
+    options: ImportOptions,
+    result: FileResult,
+    started_at: dt.datetime,
+) -> None:
+    """A session list (JD 会话记录): conversation metadata, matched to the chat log's conversations."""
+    added = ingest_sessions(store, parsed, import_id=import_id)
+    write_rejects(store, parsed, import_id, source.label)
+    result.kind = "sessions"
+    result.encoding = parsed.encoding
+    result.rows_read = parsed.stats.rows_read
+    result.sessions_added = added.added
+    result.duplicates_skipped = added.duplicates
+    result.rejected_rows = len(parsed.rejects)
+    result.skipped = dict(parsed.stats.skipped)
+    result.unknown_columns = parsed.stats.unknown_columns
+    result.import_id = import_id
+    result.notes.extend(parsed.stats.notes)
+    store.append_import_log(
+        {
+            "import_id": import_id,
+            "source_file": source.label,
+            "sha256": sha256,
+            "size_bytes": source.size,
+            "platform": fmt.platform,
+            "format": fmt.name,
+            "confidence": confidence,
+            "encoding": parsed.encoding,
+            "shop": options.parse.shop,
+            "rows_read": result.rows_read,
+            "messages_added": 0,
+            "duplicates_skipped": result.duplicates_skipped,
+            "rejected_rows": result.rejected_rows,
+            "unknown_roles": 0,
+            "damaged_ids": 0,
+            "first_message_at": None,
+            "last_message_at": None,
+            "started_at": started_at,
+            "finished_at": dt.datetime.now(dt.UTC),
+            "chatlog_version": __version__,
+        }
+    )
+    result.status = "imported"

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from chatlog_cli.store.query import LOCAL_TIME_SQL, connect
+from chatlog_cli.store.sessions import session_matching
 from chatlog_cli.store.store import Store
 
 
@@ -36,6 +37,9 @@ class StoreSummary:
     rejected_rows: int = 0
     roles: dict[str, int] = field(default_factory=dict)
     breakdown: list[Breakdown] = field(default_factory=list)
+    # Session-list rows (JD 会话记录) and how many match a chat-log conversation.
+    sessions: int = 0
+    sessions_matched: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -64,6 +68,9 @@ def summarize(store: Store) -> StoreSummary:
     summary = StoreSummary(store=str(store.root))
     summary.imports = store.import_log().num_rows
     summary.rejected_rows = store.read_rejects().num_rows
+    matching = session_matching(store)
+    if matching is not None:
+        summary.sessions, summary.sessions_matched = matching.sessions, matching.matched
     if not store.message_files():
         return summary
     con = connect(store)

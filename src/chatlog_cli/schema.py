@@ -123,9 +123,80 @@ COLUMN_DOCS: Final[dict[str, str]] = {
 }
 
 
+# Conversation metadata from session-list exports (JD 会话记录): one row per session, joined to the
+# conversations of the chat log at query time (see store/sessions.py), so import order does not matter.
+SESSION_KEY: Final = "session_key"
+SESSION_STAGING_SCHEMA: Final = pa.schema(
+    [
+        pa.field(SESSION_KEY, pa.string(), nullable=False),
+        pa.field(PLATFORM, pa.string(), nullable=False),
+        pa.field(SHOP, pa.string()),
+        pa.field("session_id", pa.string()),
+        pa.field("started_at", TIMESTAMP_TYPE, nullable=False),
+        pa.field(BUYER, pa.string()),
+        pa.field(AGENT, pa.string()),
+        pa.field("transferred_to", pa.string()),
+        pa.field("skill_group", pa.string()),
+        pa.field("consult_type", pa.string()),
+        pa.field(PRODUCT_ID, pa.string()),
+        pa.field("product_name", pa.string()),
+        pa.field("first_response_seconds", pa.float64()),
+        pa.field("avg_response_seconds", pa.float64()),
+        pa.field("duration_minutes", pa.float64()),
+        pa.field("buyer_messages", pa.int64()),
+        pa.field("agent_messages", pa.int64()),
+        pa.field("satisfaction", pa.string()),
+        pa.field("resolved", pa.string()),
+        pa.field(SOURCE_FILE, pa.string(), nullable=False),
+        pa.field(SOURCE_LINE, pa.int64(), nullable=False),
+        pa.field(EXTRA, pa.string()),
+    ]
+)
+SESSION_SCHEMA: Final = pa.schema(
+    [*SESSION_STAGING_SCHEMA, pa.field(IMPORT_ID, pa.string(), nullable=False)],
+    metadata={SCHEMA_VERSION_KEY: str(SCHEMA_VERSION).encode()},
+)
+
+SESSION_COLUMN_DOCS: Final[dict[str, str]] = {
+    SESSION_KEY: "De-duplication key: MD5 of platform and the export's session id (`cid`), or of platform, "
+    "start second, buyer and agent when there is none.",
+    PLATFORM: "`jd`.",
+    SHOP: "Shop name from `--shop`.",
+    "session_id": "The export's session id (`cid`), if it has one.",
+    "started_at": "咨询时间: when the buyer started the session, China time.",
+    BUYER: "顾客: the buyer as the session list names them (often masked, like the chat log).",
+    AGENT: "客服: the agent who received the session.",
+    "transferred_to": "转接后客服: the agent the session was transferred to, if any.",
+    "skill_group": "技能组.",
+    "consult_type": "咨询类型.",
+    PRODUCT_ID: "商品编号, as text.",
+    "product_name": "商品名称.",
+    "first_response_seconds": "首次响应时间 in seconds (a duration, or a clock time minus 咨询时间).",
+    "avg_response_seconds": "平均响应时间(S) / 新平均响应时间(S).",
+    "duration_minutes": "会话时长(M).",
+    "buyer_messages": "客户消息数.",
+    "agent_messages": "客服消息数.",
+    "satisfaction": "满意度 as exported (非常满意 … 非常不满意, 未评价).",
+    "resolved": "是否解决 as exported.",
+    SOURCE_FILE: "The file the row was imported from.",
+    SOURCE_LINE: "1-based row in that file (sheet).",
+    EXTRA: "JSON object: columns not mapped above, and values that could not be read as numbers.",
+    IMPORT_ID: "The import that added the row.",
+}
+
+
+def _markdown(schema: pa.Schema, docs: dict[str, str]) -> str:
+    lines = ["| column | type | nullable | meaning |", "|---|---|---|---|"]
+    for f in schema:
+        lines.append(f"| `{f.name}` | `{f.type}` | {'yes' if f.nullable else 'no'} | {docs[f.name]} |")
+    return "\n".join(lines) + "\n"
+
+
 def schema_markdown() -> str:
     """The column table of docs/schema.md (a test keeps the page in step with this module)."""
-    lines = ["| column | type | nullable | meaning |", "|---|---|---|---|"]
-    for f in SCHEMA:
-        lines.append(f"| `{f.name}` | `{f.type}` | {'yes' if f.nullable else 'no'} | {COLUMN_DOCS[f.name]} |")
-    return "\n".join(lines) + "\n"
+    return _markdown(SCHEMA, COLUMN_DOCS)
+
+
+def session_schema_markdown() -> str:
+    """The session-metadata table of docs/schema.md."""
+    return _markdown(SESSION_SCHEMA, SESSION_COLUMN_DOCS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -78,7 +79,8 @@ class _PlainProgress:
     def file_finished(self, result: FileResult) -> None:
         state = {"imported": "已导入", "already_imported": "已导入过，跳过", "failed": "失败"}[result.status]
         stderr_console().print(
-            f"[{self.position}] {result.source}: {state}，新增 {result.messages_added} 条",
+            f"[{self.position}] {result.source}: {state}，新增 {_added(result)}"
+            + (" 条" if result.kind == "messages" else ""),
             markup=False,
             highlight=False,
         )
@@ -127,12 +129,23 @@ def import_command(
         report = import_files(files, store_dir, options, progress)
     if json_output:
         print_json(
-            {"store": str(report.store), "files": [f.as_dict() for f in report.files], "totals": report.totals()}
+            {
+                "store": str(report.store),
+                "files": [f.as_dict() for f in report.files],
+                "totals": report.totals(),
+                "session_matching": asdict(report.session_matching) if report.session_matching else None,
+            }
         )
     else:
         _print_report(report)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _added(result: FileResult) -> str:
+    if result.kind == "sessions":
+        return f"{result.sessions_added:,} 条会话记录"
+    return f"{result.messages_added:,}"
 
 
 def _short_name(source: str) -> str:
@@ -152,7 +165,7 @@ def _print_report(report: ImportReport) -> None:
     for f in report.files:
         fmt = f"{f.format} {f.confidence:.0%}" if f.format and f.confidence is not None else (f.format or "-")
         table.add_row(
-            _short_name(f.source), fmt, f"{f.rows_read:,}", f"{f.messages_added:,}", f"{f.duplicates_skipped:,}",
+            _short_name(f.source), fmt, f"{f.rows_read:,}", _added(f), f"{f.duplicates_skipped:,}",
             f"{f.rejected_rows:,}", f"{f.unknown_roles:,}", f"{f.damaged_ids:,}", _STATUS[f.status],
         )  # fmt: skip
     totals = report.totals()
@@ -175,6 +188,14 @@ def _print_report(report: ImportReport) -> None:
             out.print(f"[bold]{f.source}[/]", highlight=False)
             for line in lines:
                 out.print(f"  • {line}", highlight=False)
+    matching = report.session_matching
+    if matching is not None:
+        out.print(
+            f"会话记录（京东会话列表）共 {matching.sessions:,} 条，其中 {matching.matched:,} 条对上了聊天记录中的会话"
+            f"（咨询时间相差 2 分钟内、顾客昵称一致），{matching.unmatched:,} 条没有对上"
+            + ("：导入对应时间段的聊天记录 .log/.txt 后会自动对上。" if matching.unmatched else "。"),
+            highlight=False,
+        )
     if totals["rejected_rows"]:
         out.print("被拒绝的行已保存在数据目录中，查看原因：[bold]chatlog rejects[/]")
     if totals["unknown_roles"]:

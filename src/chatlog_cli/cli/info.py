@@ -36,6 +36,8 @@ def print_summary(summary: StoreSummary) -> None:
     overview.add_row("时间范围", span)
     roles = "，".join(f"{_ROLE_NAMES.get(r, r)} {n:,}" for r, n in summary.roles.items())
     overview.add_row("发送方", roles or "-")
+    if summary.sessions:
+        overview.add_row("会话记录（会话列表）", f"{summary.sessions:,}（对上聊天记录 {summary.sessions_matched:,}）")
     overview.add_row("导入文件", f"{summary.imports:,}")
     overview.add_row("被拒绝的行", f"{summary.rejected_rows:,}")
     out.print(overview)

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import Final
 
 from chatlog_cli.errors import FormatDetectionError, UsageError
-from chatlog_cli.platforms import jd, pinduoduo, taobao, taobao_im, taobao_txt, youzan
+from chatlog_cli.platforms import jd, jd_sessions, pinduoduo, taobao, taobao_im, taobao_txt, youzan
 from chatlog_cli.platforms.base import ExportFormat, Sample
 
 REGISTRY: Final[tuple[ExportFormat, ...]] = (
     *jd.FORMATS,
+    *jd_sessions.FORMATS,
     *pinduoduo.FORMATS,
     *youzan.FORMATS,
     *taobao.FORMATS,

@@ -222,7 +222,7 @@ def ingest(
             "ANTI JOIN existing e ON f.message_id = e.message_id"
         )
         added = _write_partitions(store, new_rows.to_arrow_reader(ROW_GROUP_ROWS), import_id)
-        _write_rejects(store, parsed, import_id, source_label)
+        write_rejects(store, parsed, import_id, source_label)
     finally:
         con.close()
     return IngestResult(staged_rows, added, staged_rows - added, int(unknown), *_local_span(span))
@@ -337,7 +337,8 @@ def _partition_keys(table: pa.Table) -> list[tuple[str, str]]:
     return sorted(zip(keys["p"].to_pylist(), keys["m"].to_pylist(), strict=True))
 
 
-def _write_rejects(store: Store, parsed: Parsed, import_id: str, source_label: str) -> None:
+def write_rejects(store: Store, parsed: Parsed, import_id: str, source_label: str) -> None:
+    """Keep the rows a parse rejected, with their reasons, as `rejects/<import_id>.parquet` (uncommitted)."""
     if not parsed.rejects:
         return
     rows = [

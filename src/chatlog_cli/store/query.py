@@ -1,4 +1,8 @@
-"""DuckDB over the store: views `messages`, `imports` and `rejects` of committed data only."""
+"""DuckDB over the store: views of committed data only.
+
+`messages`, `imports`, `rejects`; `sessions` (session-list metadata such as JD 会话记录) and
+`conversation_sessions` (each session with the chat-log conversation it was matched to).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from chatlog_cli.schema import SCHEMA
+from chatlog_cli.schema import SCHEMA, SESSION_SCHEMA
 from chatlog_cli.store.store import Store
 
 
@@ -35,6 +39,18 @@ def connect(store: Store) -> Any:
     else:
         con.register("_empty_messages", SCHEMA.empty_table())
         con.execute("CREATE VIEW messages AS SELECT * FROM _empty_messages")
+    sessions = store.session_files()
+    if sessions:
+        con.execute(f"CREATE VIEW sessions AS SELECT * FROM read_parquet({sql_list(sessions)})")
+    else:
+        con.register("_empty_sessions", SESSION_SCHEMA.empty_table())
+        con.execute("CREATE VIEW sessions AS SELECT * FROM _empty_sessions")
+    from chatlog_cli.store.sessions import matches_sql
+
+    con.execute(
+        "CREATE VIEW conversation_sessions AS SELECT m.conversation_id, m.seconds_apart, s.* "
+        f"FROM sessions s JOIN ({matches_sql()}) m USING (session_key)"
+    )
     con.register("_imports", store.import_log())
     con.execute("CREATE VIEW imports AS SELECT * FROM _imports")
     con.register("_rejects", store.read_rejects())

@@ -94,6 +94,7 @@ class Store:
         self.root = root
         self.messages_dir = root / "messages"
         self.rejects_dir = root / "rejects"
+        self.sessions_dir = root / "sessions"
         self.tmp_dir = root / ".tmp"
         self.import_log_path = root / "imports.parquet"
 
@@ -164,7 +165,7 @@ class Store:
         removed: list[Path] = []
         if self.tmp_dir.exists():
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
-        for path in [*self._message_files(), *self._reject_files()]:
+        for path in [*self._message_files(), *self._reject_files(), *self._session_files()]:
             if import_id_of(path) not in committed:
                 path.unlink(missing_ok=True)
                 removed.append(path)
@@ -187,6 +188,18 @@ class Store:
 
     def _reject_files(self) -> list[Path]:
         return sorted(self.rejects_dir.glob("*.parquet")) if self.rejects_dir.exists() else []
+
+    def _session_files(self) -> list[Path]:
+        return sorted(self.sessions_dir.glob("platform=*/*.parquet")) if self.sessions_dir.exists() else []
+
+    def session_files(self, *, platform: str | None = None) -> list[Path]:
+        """Committed session-metadata files (JD 会话记录), optionally of one platform."""
+        committed = self.committed_import_ids()
+        return [
+            p
+            for p in self._session_files()
+            if import_id_of(p) in committed and (platform is None or p.parent.name == f"platform={platform}")
+        ]
 
     def message_files(self, *, platform: str | None = None, months: set[str] | None = None) -> list[Path]:
         """Committed message files, optionally only some partitions."""
@@ -240,7 +253,7 @@ class Store:
 
 
 def import_id_of(path: Path) -> str:
-    """Files are named `<import_id>-<n>.parquet` (messages) or `<import_id>.parquet` (rejects)."""
+    """Files are named `<import_id>-<n>.parquet` (messages) or `<import_id>.parquet` (rejects, sessions)."""
     stem = path.stem
     parts = stem.split("-")
     return "-".join(parts[:2]) if len(parts) >= 2 else stem
