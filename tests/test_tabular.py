@@ -344,3 +344,18 @@ def test_workbooks_without_a_readable_sheet_xml_fall_back_to_a_typed_reread(tmp_
     assert rows["m0"]["order_id"] == "6912345678901234688"  # the typed read tells text from number cells
     assert rows["m1"]["order_id"] is None
     assert result.damaged_ids == 1
+
+
+def test_real_old_excel_xls_is_read(tmp_path: Path) -> None:
+    # tests/fixtures/pinduoduo/old_excel.xls is a genuine OLE2 (Excel 97-2003) file, written once with xlwt
+    # (not a dependency): text cells, a date-formatted time cell and an order id typed as a number.
+    result = run_import([FIXTURES / "pinduoduo" / "old_excel.xls"], tmp_path / "store").files[0]
+    assert (result.format, result.status, result.messages_added, result.damaged_ids) == ("pdd-csv", "imported", 3, 1)
+    rows = messages(tmp_path / "store")
+    assert [r["sent_at"] for r in rows] == [
+        "2026-11-01T10:00:00+08:00",
+        "2026-11-01T10:00:30+08:00",
+        "2026-11-01T10:01:00+08:00",  # an Excel date cell, not text
+    ]
+    assert rows[0]["order_id"] == "231101-123456789012345" and rows[0]["content"] == "你好，请问什么时候发货？"
+    assert rows[2]["order_id"] is None and json.loads(rows[2]["extra"]) == {"damaged_order_id": "6.91234567890123E+18"}
