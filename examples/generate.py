@@ -477,6 +477,24 @@ def write_taobao_txt(rng: random.Random, faker: Faker, folder: Path) -> None:
     (folder / "千牛聊天记录_云裳旗舰店_小美.txt").write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
 
 
+def write_taobao_im(rng: random.Random, faker: Faker, folder: Path) -> None:
+    """Message-manager exports (即时消息): one contact's history per file, a date line per day, UTF-8."""
+    for buyer in ("tb2233445566", "暖暖的小**"):
+        lines = ["即时消息", ""]
+        for day in sorted(dt.date(2026, 11, 18) + dt.timedelta(days=d) for d in rng.sample(range(5), 2)):
+            lines.append(f"{day:%Y-%m-%d}")
+            when = session_times(rng, day)
+            for who, text in rng.choice(SCRIPTS):
+                if text in ("{image}", "{order_card}"):
+                    text = "请在客户端查看原始聊天记录，网页版无法展示"
+                sender = ("cntaobao" + buyer) if who == "b" else rng.choice(["云裳旗舰店:小美", "云裳旗舰店:阿杰"])
+                body = fill(text, rng, faker, platform="taobao").replace("#E-s25", "/:^_^")
+                lines.append(f"{when:%Y-%m-%d %H:%M:%S} {sender}: {body}")
+                when += dt.timedelta(seconds=rng.randint(10, 240))
+            lines.append("")
+        (folder / f"消息记录_{buyer.replace('*', '')}.txt").write_text("\n".join(lines), encoding="utf-8")
+
+
 def save_workbook(workbook: openpyxl.Workbook, target: Path) -> None:
     """Save with fixed document properties and ZIP entry times, so the bytes are reproducible."""
     workbook.properties.created = FIXED_TIME
@@ -510,6 +528,7 @@ def main() -> None:
     write_custom(rng, faker)
     write_youzan(rng, faker)
     write_taobao(rng, faker)
+    write_taobao_im(random.Random(SEED + 2), faker, OUT / "taobao")
 
 
 if __name__ == "__main__":

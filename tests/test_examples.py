@@ -20,7 +20,15 @@ def test_readme_main_job_imports_every_example_and_is_idempotent(tmp_path: Path)
     first = runner.invoke(app, ["import", *folders, "--store", store, "--json"], catch_exceptions=False)
     assert first.exit_code == 0, first.stdout
     files = json.loads(first.stdout)["files"]
-    assert {f["format"] for f in files} == {"jd-log", "jd-sessions", "pdd-csv", "youzan", "taobao-sheet", "taobao-txt"}
+    assert {f["format"] for f in files} == {
+        "jd-log",
+        "jd-sessions",
+        "pdd-csv",
+        "youzan",
+        "taobao-sheet",
+        "taobao-txt",
+        "taobao-im",
+    }
     # The JD session list covers the first two logs' days, plus six sessions whose chat is not in them.
     assert json.loads(first.stdout)["session_matching"] == {"sessions": 94, "matched": 88}
     assert all(f["status"] == "imported" and f["rejected_rows"] == 0 and f["unknown_roles"] == 0 for f in files)
