@@ -20,7 +20,8 @@ def test_readme_main_job_imports_every_example_and_is_idempotent(tmp_path: Path)
     first = runner.invoke(app, ["import", *folders, "--store", store, "--json"], catch_exceptions=False)
     assert first.exit_code == 0, first.stdout
     files = json.loads(first.stdout)["files"]
-    assert {f["format"] for f in files} == {"jd-log", "pdd-csv", "youzan", "taobao-sheet", "taobao-txt"}
+    formats = {"jd-log", "pdd-csv", "youzan", "taobao-sheet", "taobao-txt", "taobao-conversation-sheet"}
+    assert {f["format"] for f in files} == formats
     assert all(f["status"] == "imported" and f["rejected_rows"] == 0 and f["unknown_roles"] == 0 for f in files)
     overlapping = [f for f in files if f["duplicates_skipped"]]
     assert len(overlapping) == 2  # the second JD log and the GBK Pinduoduo CSV repeat a few days
