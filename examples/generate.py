@@ -455,6 +455,7 @@ def write_taobao(rng: random.Random, faker: Faker) -> None:
                 when += dt.timedelta(seconds=rng.randint(10, 240))
     save_workbook(workbook, folder / "千牛聊天记录_2026-11.xlsx")
     write_taobao_txt(rng, faker, folder)
+    write_taobao_conversations(rng, faker, folder)
 
 
 def write_taobao_txt(rng: random.Random, faker: Faker, folder: Path) -> None:
@@ -493,6 +494,41 @@ def write_taobao_im(rng: random.Random, faker: Faker, folder: Path) -> None:
                 when += dt.timedelta(seconds=rng.randint(10, 240))
             lines.append("")
         (folder / f"消息记录_{buyer.replace('*', '')}.txt").write_text("\n".join(lines), encoding="utf-8")
+
+
+def write_taobao_conversations(rng: random.Random, faker: Faker, folder: Path) -> None:
+    """One row per buyer, the whole conversation in one cell (time, content, then sender), page chrome leaked in."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "聊天记录"
+    sheet.append(["聊天记录查询"])
+    sheet.append(["查询结果"])
+    sheet.append(["买家", "日期", "聊天记录"])
+    for index in range(10):
+        buyer = f"tb{rng.randint(10**8, 10**9)}" if index != 3 else "花开2025(杭州)"
+        day = dt.date(2026, 11, 26) + dt.timedelta(days=index % 4)
+        # One conversation starts just before midnight, so its cell has a second date line.
+        when = dt.datetime.combine(day, dt.time(23, 58, 0)) if index == 5 else session_times(rng, day)
+        agent = rng.choice(TAOBAO_AGENTS)
+        lines = ["客户昵称", "员工账号", "账号信息保护显示"] if index == 0 else []
+        lines.append(f"{when:%Y-%m-%d}")
+        shown = when.date()
+        for who, text in rng.choice(SCRIPTS):
+            if when.date() != shown:
+                lines.append(f"{when:%Y-%m-%d}")
+                shown = when.date()
+            if text == "{image}":
+                content = "请在客户端查看原始聊天记录，网页版无法展示"
+            elif text == "{order_card}":
+                order, product = rng.randint(10**18, 4 * 10**18), rng.randint(10**11, 10**12)
+                content = f"您选择了一个订单进行咨询（订单号：{order}；商品编号：{product}）"
+            else:
+                content = fill(text, rng, faker, platform="taobao").replace("#E-s25", "/:^_^")
+            lines += [f"{when:%H:%M:%S}", *content.split("\n"), f"cntaobao{buyer}" if who == "b" else agent]
+            when += dt.timedelta(seconds=rng.randint(10, 240))
+        lines.append("没有更多内容了")
+        sheet.append([f"cntaobao{buyer}", f"{day:%Y-%m-%d}", "\n".join(lines)])
+    save_workbook(workbook, folder / "千牛聊天记录_按买家_2026-11.xlsx")
 
 
 def save_workbook(workbook: openpyxl.Workbook, target: Path) -> None:

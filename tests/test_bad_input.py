@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -168,3 +169,32 @@ def test_xls_that_is_really_html_is_rejected_with_advice(runner: CliRunner, tmp_
     result = invoke(runner, "import", str(fake), "--store", str(tmp_path / "s"))
     assert result.exit_code == 1
     assert "HTML" in result.stdout and "另存为" in result.stdout
+
+
+def test_taobao_conversation_cells_that_do_not_fit_are_rejected_by_row(runner: CliRunner, tmp_path: Path) -> None:
+    good = '"10:00:00\n在吗\ntb1\n10:00:05\n您好\n云裳旗舰店:小美\n没有更多内容了"'
+    sheet = tmp_path / "按买家.csv"
+    sheet.write_text(
+        "买家,日期,聊天记录\n"
+        f"tb1,2026-11-05,{good}\n"
+        'tb2,2026-11-05,"收货人李四 13812345678 没有时间行"\n'  # no timestamp
+        'tb3,,"10:00:00\n在吗\ntb3"\n'  # no date line and no 日期
+        'tb4,2026-11-05,"10:00:00\ntb4\n在吗\n10:00:05\n云裳旗舰店:小美\n您好"\n'  # sender before content
+        ',2026-11-05,"10:00:00\n在吗\ntb5"\n'  # no buyer
+        "tb6,2026-11-05,\n",  # empty conversation
+        encoding="utf-8",
+    )
+    store = str(tmp_path / "s")
+    result = invoke(runner, "import", str(sheet), "--store", store, "--json")
+    assert result.exit_code == 0
+    [figures] = json.loads(result.stdout)["files"]
+    assert figures["format"] == "taobao-conversation-sheet"
+    assert (figures["messages_added"], figures["rejected_rows"], figures["rows_read"]) == (2, 5, 7)
+    listed = invoke(runner, "rejects", "--store", store, "--json")
+    rows = json.loads(listed.stdout)["rows"]
+    assert [(r["source_line"], r["reason_code"]) for r in rows] == [
+        (3, "no_timestamp"), (4, "missing_date"), (5, "sender_first"), (6, "missing_buyer"), (7, "empty_chat")
+    ]  # fmt: skip
+    assert all(re.search(r"[\u4e00-\u9fff]", r["reason"]) for r in rows)
+    plain = invoke(runner, "rejects", "--store", store)
+    assert "13812345678" not in plain.stdout and "收货人" not in plain.stdout

@@ -20,6 +20,7 @@ FIXTURE_FILES = {
     "taobao-sheet": FIXTURES / "taobao" / "basic.csv",
     "taobao-txt": FIXTURES / "taobao" / "account.txt",
     "taobao-im": FIXTURES / "taobao" / "message_manager.txt",
+    "taobao-conversation-sheet": FIXTURES / "taobao" / "conversation.csv",
 }
 MAPPED = FIXTURES / "mapped"
 
@@ -84,9 +85,10 @@ def csv_to_xlsx(csv_path: Path, xlsx_path: Path) -> None:
         (FIXTURE_FILES["pdd-csv"], {}),
         (FIXTURE_FILES["youzan"], {}),
         (FIXTURE_FILES["taobao-sheet"], {}),
+        (FIXTURE_FILES["taobao-conversation-sheet"], {}),
         (MAPPED / "basic.csv", {"mapping": MAPPED / "mapping.toml"}),
     ],
-    ids=["pdd-csv", "youzan", "taobao-sheet", "mapped"],
+    ids=["pdd-csv", "youzan", "taobao-sheet", "taobao-conversation-sheet", "mapped"],
 )
 def test_xlsx_variant_equals_csv(csv_path: Path, options: dict, tmp_path: Path) -> None:
     xlsx = tmp_path / "same.xlsx"

@@ -28,6 +28,7 @@ def test_readme_main_job_imports_every_example_and_is_idempotent(tmp_path: Path)
         "taobao-sheet",
         "taobao-txt",
         "taobao-im",
+        "taobao-conversation-sheet",
     }
     # The JD session list covers the first two logs' days, plus six sessions whose chat is not in them.
     assert json.loads(first.stdout)["session_matching"] == {"sessions": 94, "matched": 88}

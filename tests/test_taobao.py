@@ -60,3 +60,164 @@ def test_same_messages_as_txt_and_as_spreadsheet_share_ids(tmp_path: Path) -> No
     run_import([FIXTURES / "taobao" / "account.txt"], tmp_path / "store")
     again = run_import([sheet], tmp_path / "store").files[0]
     assert (again.format, again.rows_read, again.messages_added, again.duplicates_skipped) == ("taobao-sheet", 2, 0, 2)
+
+
+# One row per buyer, the whole conversation in one cell (taobao-conversation-sheet)
+
+CONVERSATION_CELL = "\n".join(
+    [
+        "聊天记录查询",
+        "2026-11-05",
+        "10:00:00",
+        "在吗",
+        "cntaobaotb123456789",
+        "10:00:05",
+        "您好，在的",
+        "请问有什么可以帮您",
+        "云裳旗舰店:小美",
+        "10:01:00",
+        "请在客户端查看原始聊天记录，网页版无法展示",
+        "cntaobaotb123456789",
+        "10:01:30",
+        "这个裙子(夏款)有M码吗",
+        "cntaobaotb123456789",
+        "没有更多内容了",
+    ]
+)
+
+
+def test_split_cell_exact_messages_chrome_and_end_marker() -> None:
+    from chatlog_cli.platforms.taobao_conversation import CellMessage, split_cell
+
+    cell = split_cell(CONVERSATION_CELL, None, "tb123456789")
+    assert cell.messages == [
+        CellMessage("2026-11-05 10:00:00", "tb123456789", "在吗"),
+        CellMessage("2026-11-05 10:00:05", "云裳旗舰店:小美", "您好，在的\n请问有什么可以帮您"),
+        CellMessage("2026-11-05 10:01:00", "tb123456789", "请在客户端查看原始聊天记录，网页版无法展示"),
+        CellMessage("2026-11-05 10:01:30", "tb123456789", "这个裙子(夏款)有M码吗"),
+    ]
+    assert (cell.problems, cell.chrome_lines, cell.end_markers) == ([], 1, 1)
+
+
+def test_split_cell_date_change_mid_conversation_and_row_date_default() -> None:
+    from chatlog_cli.platforms.taobao_conversation import split_cell
+
+    text = "23:59:58\n还在吗\n花开2024(上海)\n2026-11-06\n00:00:03\n在的\n云裳旗舰店:阿杰\n没有更多内容了"
+    cell = split_cell(text, "2026-11-05", "花开2024(上海)")
+    assert [(m.sent_at, m.sender, m.content) for m in cell.messages] == [
+        ("2026-11-05 23:59:58", "花开2024(上海)", "还在吗"),
+        ("2026-11-06 00:00:03", "云裳旗舰店:阿杰", "在的"),
+    ]
+    assert cell.problems == []
+
+
+def test_split_cell_problems_are_reported_not_dropped() -> None:
+    from chatlog_cli.platforms.taobao_conversation import split_cell
+
+    assert [p.code for p in split_cell("只有一句话，没有时间", "2026-11-05").problems] == ["no_timestamp"]
+    assert [p.code for p in split_cell("10:00:00\n在吗\ntb1", None).problems] == ["missing_date"]
+    one_line = split_cell("10:00:00\n在吗\ntb1\n10:00:09\ntb1\n没有更多内容了\n尾巴", "2026-11-05", "tb1")
+    assert [m.content for m in one_line.messages] == ["在吗"]
+    assert [p.code for p in one_line.problems] == ["outside_message", "bad_message"]
+    assert split_cell("25:00:00\n在吗\ntb1", "2026-11-05").problems[0].code == "bad_time"
+    # Sender before content (another layout): the whole cell is rejected rather than read with swapped fields.
+    swapped = split_cell("10:00:00\ntb1\n在吗\n10:00:05\n云裳旗舰店:小美\n在的", "2026-11-05", "tb1")
+    assert (swapped.messages, [p.code for p in swapped.problems]) == ([], ["sender_first"])
+
+
+def _conversation_workbook(path: Path) -> None:
+    import datetime as dt
+
+    workbook = openpyxl.Workbook()
+    summary = workbook.active
+    summary.title = "导出汇总"
+    summary.append(["导出时间", "2026-11-20"])
+    first = workbook.create_sheet("第1页")
+    first.append(["聊天记录查询"])
+    first.append(["查询结果"])
+    first.append(["客户昵称", "聊天日期", "会话内容"])  # header on row 3, aliases of 买家/日期/聊天记录
+    cell = "10:00:00\n在吗\ncntaobaotb111\n10:00:30\n在的亲\n云裳旗舰店:小美\n没有更多内容了"
+    first.append(["cntaobaotb111", dt.datetime(2026, 11, 3), cell])  # an Excel date cell
+    first.append(["账号信息保护显示"])  # chrome row below the header
+    first.append(["客户昵称", "聊天日期", "会话内容"])  # a second page pasted below: its header repeats
+    second = workbook.create_sheet("第2页")
+    second.append(["会话内容", "买家昵称"])  # other column order, no date column
+    second.append(["2026-11-04\n20:00:00\n发货了吗\ntb222\n20:01:00\n亲，今天发\n店小蜜\n没有更多内容了", "tb222"])
+    second.append(["这一格没有时间行", "tb333"])
+    workbook.save(path)
+
+
+def test_conversation_workbook_aliases_sheets_chrome_and_rejects(tmp_path: Path) -> None:
+    path = tmp_path / "千牛聊天记录_按买家.xlsx"
+    _conversation_workbook(path)
+    store = tmp_path / "store"
+    result = run_import([path], store).files[0]
+    assert result.format == "taobao-conversation-sheet"
+    assert (result.messages_added, result.rejected_rows, result.rows_read) == (4, 1, 5)
+    assert result.skipped == {
+        "工作表“导出汇总”没有聊天记录表头，已跳过": 1,
+        "网页残留文字（聊天记录查询、查询结果、客户昵称、员工账号等，已过滤）": 1,
+        "结束标记“没有更多内容了”（已过滤）": 2,
+        "重复的表头行（已跳过）": 1,
+    }
+    rows = messages(store)
+    assert [(r["sent_at"], r["sender"], r["sender_role"], r["content"], r["source_line"]) for r in rows] == [
+        ("2026-11-03T10:00:00+08:00", "tb111", "buyer", "在吗", 4),
+        ("2026-11-03T10:00:30+08:00", "云裳旗舰店:小美", "agent", "在的亲", 4),
+        ("2026-11-04T20:00:00+08:00", "tb222", "buyer", "发货了吗", 2),
+        ("2026-11-04T20:01:00+08:00", "店小蜜", "bot", "亲，今天发", 2),
+    ]
+    assert {r["buyer"] for r in rows} == {"tb111", "tb222"}
+    from chatlog_cli.store import Store
+
+    rejects = Store.open(store).read_rejects().to_pylist()
+    assert [(r["source_file"].rsplit("#", 1)[1], r["source_line"], r["reason_code"]) for r in rejects] == [
+        ("第2页", 3, "no_timestamp")
+    ]
+
+
+def test_conversation_csv_in_gbk_and_utf8_bom(tmp_path: Path) -> None:
+    text = '买家,日期,聊天记录\ntb1,2026-11-05,"10:00:00\n在吗\ntb1\n10:00:05\n您好\n云裳旗舰店:小美\n没有更多内容了"\n'
+    for name, data in (("gbk.csv", text.encode("gbk")), ("bom.csv", b"\xef\xbb\xbf" + text.encode("utf-8"))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        result = run_import([path], tmp_path / f"store-{name}").files[0]
+        assert (result.format, result.messages_added, result.rejected_rows) == ("taobao-conversation-sheet", 2, 0)
+        assert [r["content"] for r in messages(tmp_path / f"store-{name}")] == ["在吗", "您好"]
+
+
+def test_same_messages_in_all_three_shapes_share_ids(tmp_path: Path) -> None:
+    """Account TXT, per-message sheet and one-row-per-buyer sheet: each message is stored once."""
+    from conftest import FIXTURES
+
+    per_message = tmp_path / "per_message.csv"
+    per_message.write_text(
+        "客户名,发送时间,发送内容,发送账号,账号类型\n"
+        "cntaobaotb123456789,2026-11-05 10:00:00,在吗,cntaobaotb123456789,客户\n"
+        'cntaobaotb123456789,2026-11-05 10:00:05,"您好，在的\n请问有什么可以帮您",云裳旗舰店:小美,客服\n',
+        encoding="utf-8",
+    )
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["买家", "日期", "聊天记录"])
+    workbook.active.append(["cntaobaotb123456789", "2026-11-05", CONVERSATION_CELL])
+    per_buyer = tmp_path / "per_buyer.xlsx"
+    workbook.save(per_buyer)
+
+    store = tmp_path / "store"
+    txt = run_import([FIXTURES / "taobao" / "account.txt"], store).files[0]
+    assert txt.messages_added == 8
+    ids_before = {r["message_id"] for r in messages(store)}
+    again = run_import([per_buyer], store).files[0]
+    assert again.format == "taobao-conversation-sheet"
+    assert (again.rows_read, again.messages_added, again.duplicates_skipped) == (4, 0, 4)
+    sheet = run_import([per_message], store).files[0]
+    assert (sheet.format, sheet.messages_added, sheet.duplicates_skipped) == ("taobao-sheet", 0, 2)
+    assert {r["message_id"] for r in messages(store)} == ids_before
+
+    # And the other way round: the one-row-per-buyer sheet first, then the TXT adds only its other buyer.
+    other = tmp_path / "other"
+    run_import([per_buyer], other)
+    first_ids = {r["message_id"] for r in messages(other)}
+    txt_again = run_import([FIXTURES / "taobao" / "account.txt"], other).files[0]
+    assert (txt_again.messages_added, txt_again.duplicates_skipped) == (4, 4)
+    assert first_ids <= ids_before

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from typing import Final
 
 from chatlog_cli.errors import FormatDetectionError, UsageError
-from chatlog_cli.platforms import jd, jd_sessions, pinduoduo, taobao, taobao_im, taobao_txt, youzan
+from chatlog_cli.platforms import (
+    jd,
+    jd_sessions,
+    pinduoduo,
+    taobao,
+    taobao_conversation,
+    taobao_im,
+    taobao_txt,
+    youzan,
+)
 from chatlog_cli.platforms.base import ExportFormat, Sample
 
 REGISTRY: Final[tuple[ExportFormat, ...]] = (
@@ -20,6 +29,7 @@ REGISTRY: Final[tuple[ExportFormat, ...]] = (
     *taobao.FORMATS,
     *taobao_txt.FORMATS,
     *taobao_im.FORMATS,
+    *taobao_conversation.FORMATS,
 )
 
 # Below this, a format's sniff is not trusted.

@@ -2,8 +2,9 @@
 
 FORMATS.md: Medium evidence for the shape, Guess for the exact headers, so everything is by alias. Multiple
 sheets (one per buyer) are all read; summary sheets (导出汇总) have no chat header and are skipped; the header
-row is searched in the first rows. The text exports (account TXT, message-manager TXT) and the one-row-per-buyer
-spreadsheet are not parsed yet.
+row is searched in the first rows. The other Taobao shapes have their own modules: the account TXT
+(`taobao_txt`), the message-manager TXT (`taobao_im`) and the spreadsheet with one row per buyer and the whole
+conversation in one cell (`taobao_conversation`).
 """
 
 from __future__ import annotations
