@@ -180,7 +180,7 @@ def _import_one(
         parsed = fmt.parse(sample, options.parse)
         import_id = new_import_id()
         if parsed.kind == "sessions":
-            _import_sessions(store, source, parsed, import_id, sha256, confidence, fmt, options, result, started_at)
+            _import_sessions(store, source, parsed, import_id, sha256, confidence, options, result, started_at)
             result.seconds = round(time.perf_counter() - started, 3)
             return result
         added = ingest(
@@ -206,28 +206,8 @@ def _import_one(
         result.import_id = import_id
         result.seconds = round(time.perf_counter() - started, 3)
         store.append_import_log(
-            {
-                "import_id": import_id,
-                "source_file": source.label,
-                "sha256": sha256,
-                "size_bytes": source.size,
-                "platform": fmt.platform,
-                "format": fmt.name,
-                "confidence": confidence,
-                "encoding": parsed.encoding,
-                "shop": options.parse.shop,
-                "rows_read": result.rows_read,
-                "messages_added": result.messages_added,
-                "duplicates_skipped": result.duplicates_skipped,
-                "rejected_rows": result.rejected_rows,
-                "unknown_roles": result.unknown_roles,
-                "damaged_ids": result.damaged_ids,
-                "first_message_at": added.first_message_at,
-                "last_message_at": added.last_message_at,
-                "started_at": started_at,
-                "finished_at": dt.datetime.now(dt.UTC),
-                "chatlog_version": __version__,
-            }
+            _log_row(result, source, sha256, confidence, options, started_at)
+            | {"first_message_at": added.first_message_at, "last_message_at": added.last_message_at}
         )
         result.status = "imported"
     except ChatlogError as exc:
@@ -247,7 +227,6 @@ def _import_sessions(
     import_id: str,
     sha256: str,
     confidence: float,
-    fmt: ExportFormat,
     options: ImportOptions,
     result: FileResult,
     started_at: dt.datetime,
@@ -265,28 +244,38 @@ def _import_sessions(
     result.unknown_columns = parsed.stats.unknown_columns
     result.import_id = import_id
     result.notes.extend(parsed.stats.notes)
-    store.append_import_log(
-        {
-            "import_id": import_id,
-            "source_file": source.label,
-            "sha256": sha256,
-            "size_bytes": source.size,
-            "platform": fmt.platform,
-            "format": fmt.name,
-            "confidence": confidence,
-            "encoding": parsed.encoding,
-            "shop": options.parse.shop,
-            "rows_read": result.rows_read,
-            "messages_added": 0,
-            "duplicates_skipped": result.duplicates_skipped,
-            "rejected_rows": result.rejected_rows,
-            "unknown_roles": 0,
-            "damaged_ids": 0,
-            "first_message_at": None,
-            "last_message_at": None,
-            "started_at": started_at,
-            "finished_at": dt.datetime.now(dt.UTC),
-            "chatlog_version": __version__,
-        }
-    )
+    store.append_import_log(_log_row(result, source, sha256, confidence, options, started_at))
     result.status = "imported"
+
+
+def _log_row(
+    result: FileResult,
+    source: Source,
+    sha256: str,
+    confidence: float,
+    options: ImportOptions,
+    started_at: dt.datetime,
+) -> dict[str, Any]:
+    """The import-log row of a file whose import is complete (its figures are in `result`)."""
+    return {
+        "import_id": result.import_id,
+        "source_file": source.label,
+        "sha256": sha256,
+        "size_bytes": source.size,
+        "platform": result.platform,
+        "format": result.format,
+        "confidence": confidence,
+        "encoding": result.encoding,
+        "shop": options.parse.shop,
+        "rows_read": result.rows_read,
+        "messages_added": result.messages_added,
+        "duplicates_skipped": result.duplicates_skipped,
+        "rejected_rows": result.rejected_rows,
+        "unknown_roles": result.unknown_roles,
+        "damaged_ids": result.damaged_ids,
+        "first_message_at": None,
+        "last_message_at": None,
+        "started_at": started_at,
+        "finished_at": dt.datetime.now(dt.UTC),
+        "chatlog_version": __version__,
+    }

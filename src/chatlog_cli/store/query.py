@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from chatlog_cli.schema import SCHEMA, SESSION_SCHEMA
 from chatlog_cli.store.store import Store
 
@@ -33,18 +35,8 @@ def connect(store: Store) -> Any:
 
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    files = store.message_files()
-    if files:
-        con.execute(f"CREATE VIEW messages AS SELECT * FROM read_parquet({sql_list(files)}, hive_partitioning = false)")
-    else:
-        con.register("_empty_messages", SCHEMA.empty_table())
-        con.execute("CREATE VIEW messages AS SELECT * FROM _empty_messages")
-    sessions = store.session_files()
-    if sessions:
-        con.execute(f"CREATE VIEW sessions AS SELECT * FROM read_parquet({sql_list(sessions)})")
-    else:
-        con.register("_empty_sessions", SESSION_SCHEMA.empty_table())
-        con.execute("CREATE VIEW sessions AS SELECT * FROM _empty_sessions")
+    _files_view(con, "messages", store.message_files(), SCHEMA)
+    _files_view(con, "sessions", store.session_files(), SESSION_SCHEMA)
     from chatlog_cli.store.sessions import matches_sql
 
     con.execute(
@@ -56,3 +48,12 @@ def connect(store: Store) -> Any:
     con.register("_rejects", store.read_rejects())
     con.execute("CREATE VIEW rejects AS SELECT * FROM _rejects")
     return con
+
+
+def _files_view(con: Any, name: str, files: Sequence[Path], schema: pa.Schema) -> None:
+    """A view over Parquet files, or over an empty table of the schema when there are none yet."""
+    if files:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_list(files)}, hive_partitioning = false)")
+    else:
+        con.register(f"_empty_{name}", schema.empty_table())
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM _empty_{name}")
