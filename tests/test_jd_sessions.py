@@ -33,7 +33,7 @@ def _conversation_starts(store_dir: Path) -> dict[str, str]:
     con = connect(Store.open(store_dir))
     try:
         rows = con.execute(
-            "SELECT conversation_id, strftime(min(sent_at) + INTERVAL 8 HOUR, '%H:%M:%S') FROM messages GROUP BY 1"
+            "SELECT conversation_id, strftime(min(sent_at), '%H:%M:%S') FROM messages GROUP BY 1"
         ).fetchall()
     finally:
         con.close()

@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from chatlog_cli.schema import SCHEMA, SESSION_SCHEMA
+from chatlog_cli.settings import DEFAULT_TZ
 from chatlog_cli.store.store import Store
 
 
@@ -22,6 +23,26 @@ def local_time_sql(expression: str = "sent_at") -> str:
 
 
 LOCAL_TIME_SQL = local_time_sql()
+
+
+# One row per conversation. 首次响应时间 (first_response_seconds): from the buyer's first message to the first
+# human agent message after it; robot replies do not count (that is what shops are measured on).
+CONVERSATIONS_SQL = """
+WITH firsts AS (
+    SELECT platform, conversation_id, min(sent_at) FILTER (WHERE sender_role = 'buyer') AS first_buyer_at
+    FROM messages GROUP BY ALL)
+SELECT m.platform, any_value(m.shop) AS shop, m.conversation_id,
+       arg_min(m.buyer, m.sent_at) FILTER (WHERE m.buyer IS NOT NULL) AS buyer,
+       string_agg(DISTINCT m.agent, '、' ORDER BY m.agent) AS agents,
+       min(m.sent_at) AS started_at, max(m.sent_at) AS ended_at, count(*) AS messages,
+       count(*) FILTER (WHERE m.sender_role = 'buyer') AS buyer_messages,
+       count(*) FILTER (WHERE m.sender_role = 'agent') AS agent_messages,
+       epoch(min(m.sent_at) FILTER (WHERE m.sender_role = 'agent' AND m.sent_at >= f.first_buyer_at))
+         - epoch(any_value(f.first_buyer_at)) AS first_response_seconds,
+       string_agg(DISTINCT m.order_id, '、' ORDER BY m.order_id) AS order_ids
+FROM messages m JOIN firsts f ON m.platform = f.platform AND m.conversation_id IS NOT DISTINCT FROM f.conversation_id
+GROUP BY m.platform, m.conversation_id
+"""
 
 
 def sql_list(paths: Sequence[Path]) -> str:
@@ -35,6 +56,8 @@ def connect(store: Store) -> Any:
 
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    # Times read back, printed or formatted by SQL are China time, like the exports they came from.
+    con.execute(f"SET TimeZone = '{DEFAULT_TZ}'")
     _files_view(con, "messages", store.message_files(), SCHEMA)
     _files_view(con, "sessions", store.session_files(), SESSION_SCHEMA)
     from chatlog_cli.store.sessions import matches_sql
@@ -43,6 +66,7 @@ def connect(store: Store) -> Any:
         "CREATE VIEW conversation_sessions AS SELECT m.conversation_id, m.seconds_apart, s.* "
         f"FROM sessions s JOIN ({matches_sql()}) m USING (session_key)"
     )
+    con.execute(f"CREATE VIEW conversations AS {CONVERSATIONS_SQL}")
     con.register("_imports", store.import_log())
     con.execute("CREATE VIEW imports AS SELECT * FROM _imports")
     con.register("_rejects", store.read_rejects())

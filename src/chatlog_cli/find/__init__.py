@@ -1,0 +1,1 @@
+"""Finding messages and conversations in the store: filters, search, transcripts, read-only SQL."""
