@@ -6,11 +6,12 @@ from rich.table import Table
 
 from chatlog_cli.cli._options import JsonOpt
 from chatlog_cli.cli._output import print_json, stdout_console
-from chatlog_cli.platforms import REGISTRY
 
 
 def formats_command(json_output: JsonOpt = False) -> None:
     """List supported export formats and how each is recognised from content."""
+    from chatlog_cli.platforms import REGISTRY
+
     rows = [
         {"format": f.name, "platform": f.platform, "title": f.title, "recognized_by": f.recognized_by} for f in REGISTRY
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
@@ -18,11 +18,12 @@ from chatlog_cli.cli._output import (
     stderr_is_terminal,
     stdout_console,
 )
-from chatlog_cli.importer import FileResult, ImportOptions, ImportReport, import_files
-from chatlog_cli.io.sources import Source
-from chatlog_cli.platforms.base import ParseOptions
 from chatlog_cli.settings import DEFAULT_SESSION_GAP_MINUTES
 from chatlog_cli.store.store import resolve_store_dir
+
+if TYPE_CHECKING:  # the importer loads every parser: imported when a command needs it, so start-up stays quick
+    from chatlog_cli.importer import FileResult, ImportReport
+    from chatlog_cli.io.sources import Source
 
 _STATUS = {"imported": "[green]已导入[/]", "already_imported": "[yellow]已导入过[/]", "failed": "[red]失败[/]"}
 
@@ -117,6 +118,9 @@ def import_command(
     The platform and format are detected from each file's content. Exit status: 0 all files imported,
     1 some file failed (the others still import), 2 usage error.
     """
+    from chatlog_cli.importer import ImportOptions, import_files
+    from chatlog_cli.platforms.base import ParseOptions
+
     options = ImportOptions(
         platform=platform,
         format=format,

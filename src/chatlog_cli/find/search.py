@@ -41,6 +41,7 @@ def search(store: Store, where: MessageFilter, *, context: int = 0, limit: int |
     condition, params = where.where()
     con = connect(store)
     try:
+        # Two scans of the store: the counts, then the first `limit` matches (a top-N, not a sort of all).
         matches, conversations = con.execute(
             f"SELECT count(*), count(DISTINCT (platform, conversation_id)) FROM messages WHERE {condition}", params
         ).fetchall()[0]
@@ -48,11 +49,12 @@ def search(store: Store, where: MessageFilter, *, context: int = 0, limit: int |
         if not matches or limit == 0:
             return result
         limit_sql = f"LIMIT {int(limit)}" if limit is not None else ""
-        shown = f"SELECT message_id FROM messages WHERE {condition} ORDER BY {_ORDER} {limit_sql}"
+        shown = f"SELECT * FROM messages WHERE {condition} ORDER BY {_ORDER} {limit_sql}"
         if context <= 0:
-            query = f"""
-                SELECT {_SELECT}, true AS match, row_number() OVER (ORDER BY {_ORDER}) AS block
-                FROM messages WHERE message_id IN ({shown}) ORDER BY {_ORDER}"""
+            query = (
+                f"SELECT {_SELECT}, true AS match, row_number() OVER (ORDER BY {_ORDER}) AS block "
+                f"FROM ({shown}) ORDER BY {_ORDER}"
+            )
         else:
             query = _with_context(shown, int(context))
         cursor = con.execute(query, params)
@@ -65,18 +67,16 @@ def search(store: Store, where: MessageFilter, *, context: int = 0, limit: int |
 
 
 def _with_context(shown: str, context: int) -> str:
-    # Positions within each conversation; a block is a run of consecutive rows of one conversation.
+    # Positions within each touched conversation; a block is a run of consecutive rows of one conversation.
     return f"""
-    WITH anchor_ids AS ({shown}),
-    touched AS (
-        SELECT platform, conversation_id, min(sent_at) AS hit_at FROM messages
-        WHERE message_id IN (SELECT message_id FROM anchor_ids) GROUP BY ALL),
+    WITH shown AS ({shown}),
+    touched AS (SELECT platform, conversation_id, min(sent_at) AS hit_at FROM shown GROUP BY ALL),
     conv AS (
         SELECT m.*, t.hit_at,
                row_number() OVER (PARTITION BY m.platform, m.conversation_id ORDER BY {_ORDER}) AS pos
         FROM messages m JOIN touched t
           ON m.platform = t.platform AND m.conversation_id IS NOT DISTINCT FROM t.conversation_id),
-    anchors AS (SELECT platform, conversation_id, pos FROM conv WHERE message_id IN (SELECT * FROM anchor_ids)),
+    anchors AS (SELECT platform, conversation_id, pos FROM conv WHERE message_id IN (SELECT message_id FROM shown)),
     near AS (
         SELECT c.message_id, bool_or(c.pos = a.pos) AS match
         FROM conv c JOIN anchors a

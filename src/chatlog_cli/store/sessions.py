@@ -11,14 +11,16 @@ chat log can be imported in either order, and a later chat-log import completes 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chatlog_cli.platforms.base import Parsed
 from chatlog_cli.schema import SESSION_SCHEMA, SESSION_STAGING_SCHEMA
 from chatlog_cli.store.store import Store, atomic_write_parquet
+
+if TYPE_CHECKING:
+    from chatlog_cli.platforms.base import Parsed
 
 MATCH_WINDOW_MINUTES: Final = 2
 
