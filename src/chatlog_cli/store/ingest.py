@@ -30,7 +30,22 @@ _ROLES_SCHEMA: Final = pa.schema([(c, pa.string()) for c in ("conversation_id", 
 
 # Conversation order inside the SQL: time, then file position (stable for equal times).
 _ORDER: Final = "sent_at, source_file, source_line"
-_WHO: Final = "coalesce(buyer_id, buyer, thread, '')"
+
+
+def _who(alias: str = "") -> str:
+    """Whose conversation a row is in: the buyer (id, else nick), else the parser's thread."""
+    return f"coalesce({alias}buyer_id, {alias}buyer, {alias}thread, '')"
+
+
+def _derived_id(alias: str = "") -> str:
+    """A derived conversation id: `<platform>-` + 16 hex digits of platform, shop, buyer and segment start."""
+    return (
+        f"{alias}platform || '-' || substr(md5(concat_ws(chr(31), {alias}platform, coalesce({alias}shop, ''), "
+        f"{_who(alias)}, CAST(epoch_ms({alias}segment_first) AS VARCHAR))), 1, 16)"
+    )
+
+
+_WHO: Final = _who()
 _SECOND: Final = "(epoch_ms(sent_at) // 1000)"
 # Identity content: trimmed, inner white-space runs folded, so export shapes that wrap text differently agree.
 _CANON: Final = r"regexp_replace(trim(coalesce(content, '')), '\s+', ' ', 'g')"
@@ -88,21 +103,9 @@ def _finish_sql(needs: _Needs, gap_minutes: int, import_id: str) -> str:
         FROM {prev} st LEFT JOIN roles r
           ON st.conversation_id = r.conversation_id AND st.sender = r.sender""")
     if needs.conversations:
-        # Exports without conversation ids: a new conversation after an idle gap, per buyer. Stored messages
-        # of the same buyers take part in the split, so a conversation cut by the end of an earlier export
-        # keeps that export's conversation id when this one continues it.
+        # Exports without conversation ids: a new conversation after an idle gap, per buyer.
         scope = f"platform, coalesce(shop, ''), {_WHO}, conversation_id IS NULL"
-        if needs.prior:
-            steps.append("""
-        SELECT *, NULL::VARCHAR AS prior_conversation FROM {prev}
-        UNION ALL BY NAME
-        SELECT platform, shop, buyer_id, buyer, sent_at, prior_conversation FROM prior""")
-        continued = (
-            f"first_value(prior_conversation IGNORE NULLS) OVER (PARTITION BY platform, coalesce(shop, ''), {_WHO}, "
-            f"segment ORDER BY {_ORDER} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),"
-            if needs.prior
-            else ""
-        )
+        segment = f"platform, coalesce(shop, ''), {_WHO}, segment"
         steps.append(f"""
         SELECT *,
             CASE WHEN conversation_id IS NULL THEN
@@ -115,14 +118,15 @@ def _finish_sql(needs: _Needs, gap_minutes: int, import_id: str) -> str:
         SELECT *, sum(starts) OVER (PARTITION BY {scope} ORDER BY {_ORDER} ROWS UNBOUNDED PRECEDING) AS segment
         FROM {{prev}}""")
         steps.append(f"""
-        SELECT * EXCLUDE (starts, segment) REPLACE (
-            coalesce(conversation_id, {continued} platform || '-' || substr(md5(concat_ws(chr(31),
-                platform, coalesce(shop, ''), {_WHO},
-                CAST(min(epoch_ms(sent_at)) OVER (PARTITION BY platform, coalesce(shop, ''), {_WHO}, segment)
-                     AS VARCHAR))), 1, 16)) AS conversation_id)
-        FROM {{prev}}""")
+        SELECT *, min(sent_at) OVER s AS segment_first, max(sent_at) OVER s AS segment_last
+        FROM {{prev}} WINDOW s AS (PARTITION BY {segment})""")
         if needs.prior:
-            steps.append("SELECT * EXCLUDE (prior_conversation) FROM {prev} WHERE source_file IS NOT NULL")
+            steps.append(_continue_stored_sql(gap_minutes))
+        else:
+            steps.append(f"""
+        SELECT * EXCLUDE (starts, segment, segment_first, segment_last)
+            REPLACE (coalesce(conversation_id, {_derived_id()}) AS conversation_id)
+        FROM {{prev}}""")
     if needs.people:
         # The buyer of each conversation, and the human agent handling it at each message.
         steps.append(f"""
@@ -228,8 +232,33 @@ def ingest(
     return IngestResult(staged_rows, added, staged_rows - added, int(unknown), *_local_span(span))
 
 
+def _continue_stored_sql(gap_minutes: int) -> str:
+    """The conversation-id step when stored conversations may continue.
+
+    A segment of this file that comes within the idle gap of a stored conversation of the same buyer (table
+    `prior`: one row per stored conversation with its first and last message) takes that conversation's id,
+    the earliest if several.
+    """
+    gap = f"INTERVAL {int(gap_minutes)} MINUTE"
+    return f"""
+        SELECT s.* EXCLUDE (starts, segment, segment_first, segment_last)
+            REPLACE (coalesce(s.conversation_id, c.prior_conversation, {_derived_id("s.")}) AS conversation_id)
+        FROM {{prev}} s LEFT JOIN (
+            SELECT g.platform, g.shop_key, g.who, g.segment,
+                   arg_min(p.prior_conversation, p.first_at) AS prior_conversation
+            FROM (SELECT DISTINCT platform, coalesce(shop, '') AS shop_key, {_WHO} AS who, segment, segment_first,
+                         segment_last
+                  FROM {{prev}} WHERE conversation_id IS NULL) g
+            JOIN prior p ON p.platform = g.platform AND p.shop_key = g.shop_key AND p.who = g.who
+                        AND p.first_at <= g.segment_last + {gap} AND p.last_at >= g.segment_first - {gap}
+            GROUP BY ALL) c
+          ON s.conversation_id IS NULL AND s.platform = c.platform AND coalesce(s.shop, '') = c.shop_key
+         AND {_who("s.")} = c.who
+         AND s.segment = c.segment"""
+
+
 def _stage_prior(con: Any, store: Store, gap_minutes: int) -> bool:
-    """Stored messages with derived conversation ids near this file's id-less messages, as table `prior`."""
+    """Stored conversations with derived ids near this file's id-less messages, as table `prior` (spans)."""
     gap = f"INTERVAL {int(gap_minutes)} MINUTE"
     windows = con.execute(
         f"SELECT DISTINCT platform, strftime({local_time_sql(f'sent_at - {gap}')}, '%Y-%m'), "
@@ -247,12 +276,14 @@ def _stage_prior(con: Any, store: Store, gap_minutes: int) -> bool:
             SELECT platform, coalesce(shop, '') AS shop_key, {_WHO} AS who,
                    min(sent_at) - {gap} AS lo, max(sent_at) + {gap} AS hi
             FROM staged WHERE conversation_id IS NULL GROUP BY ALL)
-        SELECT m.platform, m.shop, m.buyer_id, m.buyer, m.sent_at, m.conversation_id AS prior_conversation
+        SELECT m.platform, w.shop_key, w.who, m.conversation_id AS prior_conversation,
+               min(m.sent_at) AS first_at, max(m.sent_at) AS last_at
         FROM read_parquet(?) m JOIN wanted w
           ON m.platform = w.platform AND coalesce(m.shop, '') = w.shop_key
          AND coalesce(m.buyer_id, m.buyer, '') = w.who AND m.sent_at BETWEEN w.lo AND w.hi
         WHERE m.conversation_id LIKE m.platform || '-%'
-          AND length(m.conversation_id) = length(m.platform) + 17""",
+          AND length(m.conversation_id) = length(m.platform) + 17
+        GROUP BY ALL""",
         [[str(f) for f in files]],
     )
     return bool(con.execute("SELECT count(*) > 0 FROM prior").fetchall()[0][0])
