@@ -53,6 +53,10 @@ class SchemaVersionError(StoreError):
     """Store files were written with a schema version this chatlog cannot read."""
 
 
+class OutputFileError(ChatlogError):
+    """An output file cannot be written (missing directory, no permission, file open elsewhere, disk full)."""
+
+
 class UsageError(ChatlogError):
     """Options that do not fit together; reported like a usage error."""
 

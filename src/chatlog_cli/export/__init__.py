@@ -1,0 +1,1 @@
+"""Export messages from the store to files people and tools read."""
