@@ -989,11 +989,8 @@ def notes(args: argparse.Namespace) -> list[str]:
 
 
 def record(text_table: str, args: argparse.Namespace, failures: list[str]) -> None:
-    doc = ROOT / "docs" / "performance.md"
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Performance\n"
     command = f"python benchmarks/bench_import.py --n {args.n} --xlsx-n {args.xlsx_n} --seed {args.seed}"
     parts = [
-        "<!-- bench_import:start -->",
         "## Import (`benchmarks/bench_import.py`)",
         "",
         f"Run {dt.date.today():%Y-%m-%d} at revision {revision()} on {machine()}.",
@@ -1005,10 +1002,18 @@ def record(text_table: str, args: argparse.Namespace, failures: list[str]) -> No
     ]
     if failures:
         parts += ["", "Correctness checks failed:", "", *(f"- {f.splitlines()[0]}" for f in failures)]
-    section = "\n".join([*parts, "<!-- bench_import:end -->"])
-    if "<!-- bench_import:start -->" in text and "<!-- bench_import:end -->" in text:
-        head, rest = text.split("<!-- bench_import:start -->", 1)
-        text = head + section + rest.split("<!-- bench_import:end -->", 1)[1]
+    write_doc_section("bench_import", "\n".join(parts))
+
+
+def write_doc_section(name: str, body: str) -> None:
+    """Replace (or append) the section between `<!-- name:start -->` and `<!-- name:end -->` in performance.md."""
+    doc = ROOT / "docs" / "performance.md"
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Performance\n"
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    section = f"{start}\n{body}\n{end}"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + section + rest.split(end, 1)[1]
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     doc.write_text(text, encoding="utf-8")

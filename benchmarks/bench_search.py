@@ -89,9 +89,11 @@ def main() -> None:
 
     store_dir = build_store(args.n, args.seed, args.workdir)
     store = Store.open(store_dir)
-    order = run_query(
-        store, "SELECT order_id FROM messages WHERE order_id IS NOT NULL ORDER BY message_id LIMIT 1"
-    ).column(0)[0].as_py()
+    order = (
+        run_query(store, "SELECT order_id FROM messages WHERE order_id IS NOT NULL ORDER BY message_id LIMIT 1")
+        .column(0)[0]
+        .as_py()
+    )
     week = "2026-W42"
     cases: list[tuple[str, Callable[[], Any], list[str]]] = [
         ("keyword (common: 发货)", lambda: search(store, MessageFilter(words=("发货",))), ["search", "发货"]),
@@ -128,30 +130,18 @@ def main() -> None:
 
 
 def record(table: str, args: argparse.Namespace) -> None:
-    doc = ROOT / "docs" / "performance.md"
-    section = "\n".join(
-        [
-            "<!-- bench_search:start -->",
-            "## Search (`benchmarks/bench_search.py`)",
-            "",
-            f"Run {dt.date.today():%Y-%m-%d} at revision {bench_import.revision()} on {bench_import.machine()}.",
-            f"`python benchmarks/bench_search.py --n {args.n} --repeat {args.repeat}`: a store of {args.n:,} "
-            "Pinduoduo messages (bench_import's generator). Library = the `chatlog_cli.find` call, opening the "
-            "store's views included; command = `python -m chatlog_cli …` in a fresh process (start-up and imports "
-            "included). Target: under 1 s each.",
-            "",
-            table,
-            "<!-- bench_search:end -->",
-        ]
-    )
-    text = doc.read_text(encoding="utf-8")
-    if "<!-- bench_search:start -->" in text:
-        head, rest = text.split("<!-- bench_search:start -->", 1)
-        text = head + section + rest.split("<!-- bench_search:end -->", 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    doc.write_text(text, encoding="utf-8")
-    print(f"wrote {doc.relative_to(ROOT)}", file=sys.stderr)
+    lines = [
+        "## Search (`benchmarks/bench_search.py`)",
+        "",
+        f"Run {dt.date.today():%Y-%m-%d} at revision {bench_import.revision()} on {bench_import.machine()}.",
+        f"`python benchmarks/bench_search.py --n {args.n} --repeat {args.repeat}`: a store of {args.n:,} "
+        "Pinduoduo messages (bench_import's generator). Library = the `chatlog_cli.find` call, opening the "
+        "store's views included; command = `python -m chatlog_cli …` in a fresh process (start-up and imports "
+        "included). Target: under 1 s each.",
+        "",
+        table,
+    ]
+    bench_import.write_doc_section("bench_search", "\n".join(lines))
 
 
 if __name__ == "__main__":

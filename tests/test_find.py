@@ -289,3 +289,39 @@ def test_sql_refuses_statements_that_could_write(store: Store, query: str, tmp_p
     code, output = cli("sql", query, "--store", str(store.root))
     assert code == 2 and ("只读" in output or "一次只能运行一条" in output)
     assert not (tmp_path / "out.csv").exists() and not Path("out.csv").exists()
+
+
+# export -----------------------------------------------------------------------------------------------------
+
+
+def test_export_applies_filters_and_keeps_long_ids_as_text(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "会话ID,买家昵称,发送方,消息内容,发送时间,订单编号\n"
+        "E1,甲,买家,这个订单什么时候到,2026-11-01 10:00:00,6912345678901234567\n"
+        "E1,甲,买家,=1+1,2026-11-01 10:00:05,\n"
+        "E2,乙,买家,别的事,2026-11-02 10:00:00,\n",
+        encoding="utf-8",
+    )
+    run_import([path], tmp_path / "store", format="pdd-csv")
+    target = tmp_path / "十一月.xlsx"
+    code, output = cli("export", "-o", str(target), "--buyer", "甲", "--store", str(tmp_path / "store"))
+    assert code == 0 and "已导出 2 条消息" in output
+    sheet = openpyxl.load_workbook(target).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:3] == ("时间", "平台", "店铺")
+    first = dict(zip(header, rows[1], strict=True))
+    second = dict(zip(header, rows[2], strict=True))
+    assert first["订单号"] == "6912345678901234567" and first["时间"] == dt.datetime(2026, 11, 1, 10, 0)
+    assert second["消息内容"] == "'=1+1" and len(rows) == 3
+
+
+def test_export_refuses_unknown_formats_before_writing(store: Store, tmp_path: Path) -> None:
+    code, output = cli("export", "-o", str(tmp_path / "out.docx"), "--store", str(store.root))
+    assert code == 2 and ".xlsx" in output
+    assert list(tmp_path.iterdir()) == []
+    code, _ = cli("export", "-o", str(tmp_path / "all.csv"), "--store", str(store.root), "--encoding", "gb18030")
+    assert code == 0 and (tmp_path / "all.csv").read_bytes().decode("gb18030").count("\n") > 26

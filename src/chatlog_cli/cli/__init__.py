@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from chatlog_cli import __version__
-from chatlog_cli.cli import formats, import_, info, rejects, search, show, sql
+from chatlog_cli.cli import export, formats, import_, info, rejects, search, show, sql
 
 app = typer.Typer(
     name="chatlog",
@@ -40,6 +40,7 @@ app.command("formats")(formats.formats_command)
 app.command("rejects")(rejects.rejects_command)
 app.command("search")(search.search_command)
 app.command("show")(show.show_command)
+app.command("export")(export.export_command)
 app.command("sql")(sql.sql_command)
 
 

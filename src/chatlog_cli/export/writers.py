@@ -14,6 +14,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,6 +33,7 @@ from openpyxl.utils import get_column_letter
 
 from chatlog_cli import schema as s
 from chatlog_cli.errors import OutputFileError, UsageError
+from chatlog_cli.find.display import FORMULA_STARTS, ROLE_LABELS, TYPE_LABELS
 
 FORMATS: Final = ("xlsx", "csv", "jsonl", "parquet")
 CSV_ENCODINGS: Final = ("utf-8-sig", "gb18030")
@@ -74,32 +76,12 @@ EXPORT_COLUMNS: Final[tuple[ExportColumn, ...]] = (
     ExportColumn(s.MESSAGE_ID, "消息ID", 34),
 )
 
-ROLE_LABELS: Final[dict[str, str]] = {
-    "buyer": "买家",
-    "agent": "客服",
-    "bot": "机器人",
-    "system": "系统",
-    "unknown": "未知",
-}
-MSG_TYPE_LABELS: Final[dict[str, str]] = {
-    "text": "文本",
-    "image": "图片",
-    "link": "链接",
-    "order_card": "订单卡片",
-    "product_card": "商品卡片",
-    "emoticon": "表情",
-    "recall": "撤回",
-    "transfer": "转接",
-    "card": "卡片",
-    "other": "其他",
-}
-_VALUE_LABELS: Final[dict[str, dict[str, str]]] = {s.SENDER_ROLE: ROLE_LABELS, s.MSG_TYPE: MSG_TYPE_LABELS}
+_VALUE_LABELS: Final[dict[str, dict[str, str]]] = {s.SENDER_ROLE: ROLE_LABELS, s.MSG_TYPE: TYPE_LABELS}
 
 _EXTENSIONS: Final = {".xlsx": "xlsx", ".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
 
-# Spreadsheet programs run a cell that starts with one of these as a formula (OWASP "CSV injection");
-# such cells get a leading single quote.
-_FORMULA_START: Final = r"^[=+\-@\t\r]"
+# Cells a spreadsheet would run as a formula (find.display.FORMULA_STARTS) get a leading single quote.
+_FORMULA_START: Final = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
 # Characters XML 1.0 (and so XLSX) cannot hold; openpyxl refuses them (its ILLEGAL_CHARACTERS_RE).
 _XML_ILLEGAL: Final = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 _ERROR_CODE_VALUES: Final = pa.array(ERROR_CODES, pa.string())
