@@ -29,3 +29,20 @@ def test_mapping_doc_example_is_a_valid_mapping(tmp_path) -> None:
     path.write_text(example, encoding="utf-8")
     fmt = load_mapping(path)
     assert fmt.platform == "douyin"
+
+
+def test_querying_doc_sql_examples_run(tmp_path) -> None:
+    import re
+
+    from chatlog_cli.find.sql import run_query
+    from chatlog_cli.importer import import_files
+    from chatlog_cli.store.store import Store
+    from conftest import FIXTURES
+
+    import_files([str(FIXTURES / "jd" / "basic.log"), str(FIXTURES / "jd" / "session_list.csv")], tmp_path / "s")
+    text = (REPO / "docs" / "querying.md").read_text(encoding="utf-8")
+    queries = [" ".join(q.split()) for q in re.findall(r'chatlog sql "([^"]+)"', text)]
+    assert len(queries) >= 3
+    store = Store.open(tmp_path / "s")
+    for query in queries:
+        assert run_query(store, query).num_rows > 0, query
