@@ -221,3 +221,25 @@ def test_same_messages_in_all_three_shapes_share_ids(tmp_path: Path) -> None:
     txt_again = run_import([FIXTURES / "taobao" / "account.txt"], other).files[0]
     assert (txt_again.messages_added, txt_again.duplicates_skipped) == (4, 4)
     assert first_ids <= ids_before
+
+
+def test_message_manager_main_account_replies_are_the_shop_not_a_second_buyer(tmp_path: Path) -> None:
+    path = tmp_path / "消息记录.txt"
+    path.write_text(
+        "即时消息\n\n2026-11-05\n"
+        "2026-11-05 10:00:00 tb123456789: 在吗\n"
+        "2026-11-05 10:00:05 云裳旗舰店:小美: 您好，在的\n"
+        "2026-11-05 10:01:00 云裳旗舰店: 亲，已经在派送了\n"
+        "2026-11-05 10:02:00 tb123456789: 好的谢谢\n",
+        encoding="utf-8",
+    )
+    [result] = run_import([path], tmp_path / "store").files
+    assert (result.format, result.unknown_roles) == ("taobao-im", 0)
+    rows = messages(tmp_path / "store")
+    assert [(r["sender"], r["sender_role"]) for r in rows] == [
+        ("tb123456789", "buyer"),
+        ("云裳旗舰店:小美", "agent"),
+        ("云裳旗舰店", "agent"),  # the main account: the bare shop nick
+        ("tb123456789", "buyer"),
+    ]
+    assert {r["buyer"] for r in rows} == {"tb123456789"}

@@ -93,12 +93,20 @@ class TaobaoMessageManagerTxt:
         parsed.stats.rows_read += len(lines) + len(parsed.rejects)
         if not lines:
             return
-        customers = Counter(nick for nick in senders if not _shop_side(nick))
+        # The main account replies under the bare shop nick: the part before `:` of the sub-accounts' nicks.
+        shops = {nick.split(":", 1)[0] for nick in senders if ":" in nick} | ({options.shop} if options.shop else set())
+        customers = Counter(nick for nick in senders if not _shop_side(nick) and nick not in shops)
         buyer = next(iter(customers)) if len(customers) == 1 else None
         if len(customers) > 1:
             parsed.stats.notes.append(f"文件里有 {len(customers)} 个非客服发送人，无法确定买家，记为 unknown")
         roles = [
-            "bot" if ROBOT_NAME_RE.search(n) else "agent" if ":" in n else "buyer" if n == buyer else "unknown"
+            "bot"
+            if ROBOT_NAME_RE.search(n)
+            else "agent"
+            if ":" in n or n in shops
+            else "buyer"
+            if n == buyer
+            else "unknown"
             for n in senders
         ]
         buyers = pa.array([buyer] * len(lines), pa.string())
