@@ -325,3 +325,19 @@ def test_export_refuses_unknown_formats_before_writing(store: Store, tmp_path: P
     assert list(tmp_path.iterdir()) == []
     code, _ = cli("export", "-o", str(tmp_path / "all.csv"), "--store", str(store.root), "--encoding", "gb18030")
     assert code == 0 and (tmp_path / "all.csv").read_bytes().decode("gb18030").count("\n") > 26
+
+
+def test_search_table_highlights_matches_and_dims_context(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from chatlog_cli.cli import search as search_cli
+
+    console = Console(record=True, force_terminal=True, color_system="truecolor", width=200)
+    monkeypatch.setattr(search_cli, "stdout_console", lambda: console)
+    code, _ = cli("search", "破的", "-C", "1", "--store", str(store.root), "--format", "table")
+    assert code == 0
+    rendered = console.export_text(styles=True)
+    highlighted = "\x1b[1;30;48;2;255;255;0m破的\x1b[0m"  # bold black on yellow
+    assert highlighted in rendered.replace("\x1b[1;30;43m破的\x1b[0m", highlighted)
+    context_line = next(line for line in rendered.splitlines() if "非常抱歉" in line)
+    assert "\x1b[2m" in context_line  # dimmed context row
