@@ -85,6 +85,7 @@ def main() -> None:
     from chatlog_cli.find.filters import MessageFilter
     from chatlog_cli.find.search import search
     from chatlog_cli.find.sql import run_query
+    from chatlog_cli.find.timespec import parse_span
     from chatlog_cli.store.store import Store
 
     store_dir = build_store(args.n, args.seed, args.workdir)
@@ -95,11 +96,14 @@ def main() -> None:
         .as_py()
     )
     week = "2026-W42"
+    w42 = parse_span(week)
     cases: list[tuple[str, Callable[[], Any], list[str]]] = [
         ("keyword (common: 发货)", lambda: search(store, MessageFilter(words=("发货",))), ["search", "发货"]),
         (
-            "two keywords + week + agent role",
-            lambda: search(store, MessageFilter(words=("快递", "还没"), roles=("agent", "buyer"))),
+            "two keywords + ISO week + role",
+            lambda: search(
+                store, MessageFilter(words=("快递", "还没"), since=w42.start, until=w42.end, roles=("buyer",))
+            ),
             ["search", "快递", "还没", "--since", week, "--until", week, "--role", "买家"],
         ),
         ("order id", lambda: search(store, MessageFilter(orders=(order,))), ["search", "--order", order]),

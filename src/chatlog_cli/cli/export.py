@@ -10,7 +10,6 @@ import typer
 from chatlog_cli.cli._filters import with_filter_options
 from chatlog_cli.cli._options import StoreOpt
 from chatlog_cli.cli._output import reported_errors, stderr_console, stderr_is_terminal, stdout_console
-from chatlog_cli.find.export import count_messages, export_messages
 from chatlog_cli.find.filters import MessageFilter
 from chatlog_cli.store.store import Store, resolve_store_dir
 
@@ -33,6 +32,9 @@ def export_command(
     where: MessageFilter,
 ) -> None:
     """Export messages (all, or those the filters select) in time order; the file appears only when complete."""
+    # The writers load openpyxl (and with it pandas): only when exporting, so other commands start quickly.
+    from chatlog_cli.find.export import count_messages, export_messages
+
     opened = Store.open(resolve_store_dir(store))
     if stderr_is_terminal():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

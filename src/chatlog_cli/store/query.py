@@ -12,9 +12,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from chatlog_cli.schema import SCHEMA, SESSION_SCHEMA
+from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, SESSION_SCHEMA
 from chatlog_cli.settings import DEFAULT_TZ
-from chatlog_cli.store.store import Store
+from chatlog_cli.store.store import IMPORT_LOG_SCHEMA, Store
 
 
 def local_time_sql(expression: str = "sent_at") -> str:
@@ -67,17 +67,25 @@ def connect(store: Store) -> Any:
         f"FROM sessions s JOIN ({matches_sql()}) m USING (session_key)"
     )
     con.execute(f"CREATE VIEW conversations AS {CONVERSATIONS_SQL}")
-    con.register("_imports", store.import_log())
-    con.execute("CREATE VIEW imports AS SELECT * FROM _imports")
-    con.register("_rejects", store.read_rejects())
-    con.execute("CREATE VIEW rejects AS SELECT * FROM _rejects")
+    imports = [store.import_log_path] if store.import_log_path.exists() else []
+    _files_view(con, "imports", imports, IMPORT_LOG_SCHEMA)
+    _files_view(con, "rejects", store.reject_files(), REJECT_SCHEMA)
     return con
 
 
 def _files_view(con: Any, name: str, files: Sequence[Path], schema: pa.Schema) -> None:
-    """A view over Parquet files, or over an empty table of the schema when there are none yet."""
+    """A view over Parquet files, or an empty one with the schema's columns when there are none yet."""
     if files:
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_list(files)}, hive_partitioning = false)")
-    else:
-        con.register(f"_empty_{name}", schema.empty_table())
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM _empty_{name}")
+        return
+    # Typed NULLs rather than a registered empty Arrow table: registering makes DuckDB import pandas and
+    # pyarrow.dataset, a quarter of a second on every command.
+    columns = ", ".join(f"NULL::{_duckdb_type(f.type)} AS {f.name}" for f in schema)
+    con.execute(f"CREATE VIEW {name} AS SELECT {columns} WHERE false")
+
+
+def _duckdb_type(data_type: pa.DataType) -> str:
+    if pa.types.is_timestamp(data_type):
+        return "TIMESTAMPTZ" if data_type.tz else "TIMESTAMP"
+    simple = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN"}
+    return simple[data_type]

@@ -177,7 +177,8 @@ class Store:
         """The import log (empty when nothing was imported yet)."""
         if not self.import_log_path.exists():
             return IMPORT_LOG_SCHEMA.empty_table()
-        return pq.read_table(self.import_log_path)
+        # ParquetFile, not read_table: read_table loads pyarrow.dataset (and pandas), slowing every command.
+        return pq.ParquetFile(self.import_log_path).read()
 
     def committed_import_ids(self) -> set[str]:
         """Ids of imports whose files are part of the store."""
