@@ -21,10 +21,10 @@ import pyarrow as pa
 
 from chatlog_cli import schema as s
 from chatlog_cli.errors import MissingColumnsError
-from chatlog_cli.io.decode import normalize_header
 from chatlog_cli.io.tabular import ROW_COLUMN, BadRow, Sheet
 from chatlog_cli.platforms.base import Parsed, ParseOptions, RowReject, Sample
 from chatlog_cli.platforms.normalize import parse_time_text
+from chatlog_cli.platforms.tabular import match_aliases, signature_hits
 
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "started_at": ("咨询时间", "会话开始时间", "开始时间"),
@@ -57,28 +57,12 @@ _UNITS: Final = re.compile(r"^(?:(\d+)\s*(?:小时|时))?\s*(?:(\d+)\s*分(?:钟
 _SHANGHAI: Final = dt.timezone(dt.timedelta(hours=8))  # Asia/Shanghai: no DST since 1991
 
 
-def _norm(text: str) -> str:
-    return normalize_header(text).lower()
-
-
-def _header_match(cells: list[str]) -> dict[str, int]:
-    positions = {_norm(c): i for i, c in reversed(list(enumerate(cells))) if c}
-    found: dict[str, int] = {}
-    for name, aliases in COLUMNS.items():
-        for alias in aliases:
-            if _norm(alias) in positions:
-                found[name] = positions[_norm(alias)]
-                break
-    return found
-
-
 def _best_header(sheet: Sheet) -> tuple[int, dict[str, int], int]:
     """(row index, field → column, signature hits) of the most session-list-like row in the first rows."""
-    wanted = {_norm(h) for h in SIGNATURE}
     best: tuple[int, dict[str, int], int] = (-1, {}, 0)
     for index, row in enumerate(sheet.preview()):
-        found = _header_match(row)
-        hits = len(wanted & {_norm(c) for c in row})
+        found = match_aliases(row, COLUMNS)
+        hits = signature_hits(row, SIGNATURE)
         if all(r in found for r in REQUIRED) and hits > best[2]:
             best = (index, found, hits)
     return best

@@ -44,8 +44,25 @@ FIELD_LABELS: Final = {
 }  # fmt: skip
 
 
-def _norm(text: str) -> str:
+def header_key(text: str) -> str:
+    """A header cell as compared with aliases: normalized (spaces, full-width forms) and lower-cased."""
     return normalize_header(text).lower()
+
+
+def match_aliases(cells: list[str], columns: Mapping[str, tuple[str, ...]]) -> dict[str, int]:
+    """Field → column position for one candidate header row (first alias present; leftmost repeat)."""
+    positions = {header_key(c): i for i, c in reversed(list(enumerate(cells))) if c}
+    found: dict[str, int] = {}
+    for name, aliases in columns.items():
+        hit = next((positions[header_key(a)] for a in aliases if header_key(a) in positions), None)
+        if hit is not None:
+            found[name] = hit
+    return found
+
+
+def signature_hits(cells: list[str], signature: tuple[str, ...]) -> int:
+    """How many of a format's typical headers a row shows."""
+    return len({header_key(h) for h in signature} & {header_key(c) for c in cells})
 
 
 @dataclass(frozen=True)
@@ -82,14 +99,7 @@ class TabularFormat:
 
     def match_header(self, cells: list[str]) -> dict[str, int]:
         """Map fields to column positions for one candidate header row."""
-        positions = {_norm(c): i for i, c in reversed(list(enumerate(cells))) if c}
-        found: dict[str, int] = {}
-        for name, aliases in self.columns.items():
-            for alias in aliases:
-                if _norm(alias) in positions:
-                    found[name] = positions[_norm(alias)]
-                    break
-        return found
+        return match_aliases(cells, self.columns)
 
     def missing_required(self, found: Mapping[str, int]) -> list[str]:
         """Required fields absent from a header match."""
@@ -127,8 +137,7 @@ class TabularFormat:
         return best
 
     def _signature_hits(self, sheet: Sheet) -> int:
-        wanted = {_norm(h) for h in self.signature}
-        return max((len(wanted & {_norm(c) for c in row}) for row in sheet.preview()), default=0)
+        return max((signature_hits(row, self.signature) for row in sheet.preview()), default=0)
 
     # Parsing
 
@@ -337,7 +346,7 @@ class TabularFormat:
     def _lookup(values: pa.Array | None, table: Mapping[str, str]) -> pa.Array | None:
         if values is None or not table:
             return None
-        keys = pa.array([_norm(k) for k in table])
+        keys = pa.array([header_key(k) for k in table])
         index = pc.index_in(pc.utf8_lower(values), value_set=keys)
         return pc.take(pa.array(list(table.values()), pa.string()), index)
 

@@ -25,11 +25,12 @@ from typing import Final
 import pyarrow as pa
 
 from chatlog_cli.errors import MissingColumnsError
-from chatlog_cli.io.decode import clean_text, normalize_header
+from chatlog_cli.io.decode import clean_text
 from chatlog_cli.io.tabular import ROW_COLUMN, BadRow, Sheet
 from chatlog_cli.platforms.base import Parsed, ParseOptions, RowReject, Sample
 from chatlog_cli.platforms.roles import ROBOT_NAME_RE
 from chatlog_cli.platforms.staging import text_export_batch
+from chatlog_cli.platforms.tabular import header_key, match_aliases
 from chatlog_cli.settings import BATCH_ROWS
 
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -62,10 +63,6 @@ SKIPPED_END_MARKER: Final = "结束标记“没有更多内容了”（已过滤
 SKIPPED_REPEATED_HEADER: Final = "重复的表头行（已跳过）"
 
 
-def _norm(text: str) -> str:
-    return normalize_header(text).lower()
-
-
 def _nick(raw: str) -> str:
     raw = raw.strip()
     return raw[len(_PREFIX) :] if raw.startswith(_PREFIX) else raw
@@ -74,12 +71,7 @@ def _nick(raw: str) -> str:
 def find_header(preview: list[list[str]]) -> tuple[int, dict[str, int]]:
     """The first row with a buyer and a conversation column, and each field's position (-1, {} if none)."""
     for index, cells in enumerate(preview):
-        positions = {_norm(c): i for i, c in reversed(list(enumerate(cells))) if c}
-        found: dict[str, int] = {}
-        for name, aliases in COLUMNS.items():
-            hit = next((positions[_norm(a)] for a in aliases if _norm(a) in positions), None)
-            if hit is not None:
-                found[name] = hit
+        found = match_aliases(cells, COLUMNS)
         if "buyer" in found and "chat" in found:
             return index, found
     return -1, {}
@@ -374,7 +366,7 @@ class _SheetReader:
         self.rows = _Rows()
         self.headers: list[str] = []
         self.shops = {options.shop} if options.shop else set()
-        self.header_cells = {_norm(c) for c in plan.sheet.preview()[plan.header_index] if c}
+        self.header_cells = {header_key(c) for c in plan.sheet.preview()[plan.header_index] if c}
 
     def take(self) -> _Rows:
         rows, self.rows = self.rows, _Rows()
@@ -411,7 +403,7 @@ class _SheetReader:
         cells = [c for c in (buyer_cell, date_cell, chat) if c and c.strip()]
         if not cells:
             return  # a blank row is layout
-        if all(_norm(c) in self.header_cells for c in cells):
+        if all(header_key(c) in self.header_cells for c in cells):
             skipped[SKIPPED_REPEATED_HEADER] += 1  # pages of an export pasted one after another
             return
         buyer = _nick(clean_text(buyer_cell or ""))
