@@ -15,16 +15,13 @@ from rich.text import Text
 from chatlog_cli.cli._filters import with_filter_options
 from chatlog_cli.cli._options import StoreOpt
 from chatlog_cli.cli._output import print_json, reported_errors, stdout_console
-from chatlog_cli.find.display import TYPE_LABELS, message_text, role_label, spreadsheet_safe
+from chatlog_cli.find.display import COLUMN_HEADERS, TYPE_LABELS, message_text, role_label, spreadsheet_safe
 from chatlog_cli.find.filters import MessageFilter
 from chatlog_cli.find.search import ROW_COLUMNS, SearchResult, search
 from chatlog_cli.store.store import Store, resolve_store_dir
 
-CSV_HEADERS = {
-    "time": "时间", "platform": "平台", "shop": "店铺", "conversation_id": "会话ID", "sender_role": "发送方身份",
-    "sender": "发送人", "buyer": "买家", "agent": "客服", "msg_type": "消息类型", "content": "消息内容",
-    "order_id": "订单号", "message_id": "消息ID", "source_file": "来源文件", "source_line": "行号",
-}  # fmt: skip
+# Search rows carry `time` (China-time text) where exports carry `sent_at`; the headers are the export's.
+CSV_HEADERS = COLUMN_HEADERS | {"time": COLUMN_HEADERS["sent_at"]}
 
 
 class OutputFormat(StrEnum):

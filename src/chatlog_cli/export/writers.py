@@ -33,7 +33,7 @@ from openpyxl.utils import get_column_letter
 
 from chatlog_cli import schema as s
 from chatlog_cli.errors import OutputFileError, UsageError
-from chatlog_cli.find.display import FORMULA_STARTS, ROLE_LABELS, TYPE_LABELS
+from chatlog_cli.find.display import COLUMN_HEADERS, FORMULA_STARTS, ROLE_LABELS, TYPE_LABELS
 
 FORMATS: Final = ("xlsx", "csv", "jsonl", "parquet")
 CSV_ENCODINGS: Final = ("utf-8-sig", "gb18030")
@@ -58,22 +58,22 @@ class ExportColumn(NamedTuple):
 
 # The columns of XLSX and CSV exports, in order. `extra` and `import_id` are store internals and left out.
 EXPORT_COLUMNS: Final[tuple[ExportColumn, ...]] = (
-    ExportColumn(s.SENT_AT, "时间", 20),
-    ExportColumn(s.PLATFORM, "平台", 10),
-    ExportColumn(s.SHOP, "店铺", 16),
-    ExportColumn(s.CONVERSATION_ID, "会话ID", 22),
-    ExportColumn(s.SENDER_ROLE, "发送方身份", 11),
-    ExportColumn(s.SENDER, "发送人", 18),
-    ExportColumn(s.BUYER, "买家", 18),
-    ExportColumn(s.BUYER_ID, "买家ID", 22),
-    ExportColumn(s.AGENT, "客服", 16),
-    ExportColumn(s.MSG_TYPE, "消息类型", 10),
-    ExportColumn(s.CONTENT, "消息内容", 60),
-    ExportColumn(s.ORDER_ID, "订单号", 22),
-    ExportColumn(s.PRODUCT_ID, "商品ID", 16),
-    ExportColumn(s.SOURCE_FILE, "来源文件", 30),
-    ExportColumn(s.SOURCE_LINE, "行号", 8),
-    ExportColumn(s.MESSAGE_ID, "消息ID", 34),
+    ExportColumn(s.SENT_AT, COLUMN_HEADERS[s.SENT_AT], 20),
+    ExportColumn(s.PLATFORM, COLUMN_HEADERS[s.PLATFORM], 10),
+    ExportColumn(s.SHOP, COLUMN_HEADERS[s.SHOP], 16),
+    ExportColumn(s.CONVERSATION_ID, COLUMN_HEADERS[s.CONVERSATION_ID], 22),
+    ExportColumn(s.SENDER_ROLE, COLUMN_HEADERS[s.SENDER_ROLE], 11),
+    ExportColumn(s.SENDER, COLUMN_HEADERS[s.SENDER], 18),
+    ExportColumn(s.BUYER, COLUMN_HEADERS[s.BUYER], 18),
+    ExportColumn(s.BUYER_ID, COLUMN_HEADERS[s.BUYER_ID], 22),
+    ExportColumn(s.AGENT, COLUMN_HEADERS[s.AGENT], 16),
+    ExportColumn(s.MSG_TYPE, COLUMN_HEADERS[s.MSG_TYPE], 10),
+    ExportColumn(s.CONTENT, COLUMN_HEADERS[s.CONTENT], 60),
+    ExportColumn(s.ORDER_ID, COLUMN_HEADERS[s.ORDER_ID], 22),
+    ExportColumn(s.PRODUCT_ID, COLUMN_HEADERS[s.PRODUCT_ID], 16),
+    ExportColumn(s.SOURCE_FILE, COLUMN_HEADERS[s.SOURCE_FILE], 30),
+    ExportColumn(s.SOURCE_LINE, COLUMN_HEADERS[s.SOURCE_LINE], 8),
+    ExportColumn(s.MESSAGE_ID, COLUMN_HEADERS[s.MESSAGE_ID], 34),
 )
 
 _VALUE_LABELS: Final[dict[str, dict[str, str]]] = {s.SENDER_ROLE: ROLE_LABELS, s.MSG_TYPE: TYPE_LABELS}

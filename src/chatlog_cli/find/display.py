@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Final
 
+# Column headers of everything a shop owner opens in a spreadsheet (export, search CSV).
+COLUMN_HEADERS: Final = {
+    "sent_at": "时间", "platform": "平台", "shop": "店铺", "conversation_id": "会话ID", "sender_role": "发送方身份",
+    "sender": "发送人", "buyer": "买家", "buyer_id": "买家ID", "agent": "客服", "msg_type": "消息类型",
+    "content": "消息内容", "order_id": "订单号", "product_id": "商品ID", "source_file": "来源文件",
+    "source_line": "行号", "message_id": "消息ID",
+}  # fmt: skip
 ROLE_LABELS: Final = {"buyer": "买家", "agent": "客服", "bot": "机器人", "system": "系统", "unknown": "未知"}
 TYPE_LABELS: Final = {
     "text": "文本", "image": "图片", "link": "链接", "order_card": "订单卡片", "product_card": "商品卡片",
