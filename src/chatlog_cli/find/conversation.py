@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from chatlog_cli.errors import UsageError
 from chatlog_cli.find.display import message_text
-from chatlog_cli.find.filters import order_in_text_regex
+from chatlog_cli.find.filters import MessageFilter
 from chatlog_cli.find.timespec import parse_span
 from chatlog_cli.store.query import connect
 from chatlog_cli.store.store import Store
@@ -67,16 +67,12 @@ class ConversationQuery:
         if self.conversation_id:
             return "conversation_id = ? OR starts_with(conversation_id, ?)", [self.conversation_id] * 2
         if self.order:
-            condition = "order_id = ? OR (contains(content, ?) AND regexp_matches(content, ?))"
-            return condition, [self.order, self.order, order_in_text_regex(self.order)]
+            return MessageFilter(orders=(self.order,)).where()
         if self.buyer:
-            condition = "(buyer = ? OR buyer_id = ?)"
-            params: list[Any] = [self.buyer, self.buyer]
-            if self.day:
-                span = parse_span(self.day, now)
-                condition += " AND sent_at >= to_timestamp(? / 1000.0) AND sent_at < to_timestamp(? / 1000.0)"
-                params += [int(span.start.timestamp() * 1000), int(span.end.timestamp() * 1000)]
-            return condition, params
+            # The exact buyer (search's --buyer matches part of a nick; here one buyer's conversations are meant).
+            span = parse_span(self.day, now) if self.day else None
+            within, params = MessageFilter(since=span.start if span else None, until=span.end if span else None).where()
+            return f"(buyer = ? OR buyer_id = ?) AND {within}", [self.buyer, self.buyer, *params]
         raise UsageError("请给出会话ID，或 --order 订单号，或 --buyer 买家昵称（可加 --date 日期）。")
 
 

@@ -95,7 +95,7 @@ class MessageFilter:
             # In the text, the id must stand alone: 123456789012 is not found inside 261101-123456789012345.
             test = "(order_id = ? OR (contains(content, ?) AND regexp_matches(content, ?)))"
             parts.append("(" + " OR ".join(test for _ in self.orders) + ")")
-            params.extend(v for o in self.orders for v in (o, o, order_in_text_regex(o)))
+            params.extend(v for o in self.orders for v in (o, o, _order_in_text_regex(o)))
         return " AND ".join(parts), params
 
     def _values(self) -> tuple[str, list[Any]]:
@@ -139,6 +139,6 @@ def _check_regex(pattern: str) -> None:
         raise UsageError(f"正则表达式“{pattern}”有误：{exc}。不用 --regex 时按普通文字查找。") from None
 
 
-def order_in_text_regex(order_id: str) -> str:
+def _order_in_text_regex(order_id: str) -> str:
     """RE2 pattern: the order id in message text, not as part of a longer number."""
     return r"(^|[^0-9A-Za-z])" + re.escape(order_id) + r"([^0-9A-Za-z]|$)"
