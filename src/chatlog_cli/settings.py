@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 DEFAULT_TZ = "Asia/Shanghai"
+# Asia/Shanghai has had no daylight saving time since 1991, so China time is a fixed UTC+8: arithmetic instead of
+# a time-zone database (absent on many Windows machines).
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8), DEFAULT_TZ)
+CHINA_UTC_OFFSET_MS = 8 * 3600 * 1000
 STORE_ENV_VAR = "CHATLOG_STORE"
 DEFAULT_STORE_DIR = "chatlog-data"
 

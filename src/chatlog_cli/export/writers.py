@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter
 from chatlog_cli import schema as s
 from chatlog_cli.errors import OutputFileError, UsageError
 from chatlog_cli.find.display import COLUMN_HEADERS, FORMULA_STARTS, ROLE_LABELS, TYPE_LABELS
+from chatlog_cli.settings import CHINA_UTC_OFFSET_MS
 
 FORMATS: Final = ("xlsx", "csv", "jsonl", "parquet")
 CSV_ENCODINGS: Final = ("utf-8-sig", "gb18030")
@@ -86,7 +87,6 @@ _FORMULA_START: Final = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "
 _XML_ILLEGAL: Final = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 _ERROR_CODE_VALUES: Final = pa.array(ERROR_CODES, pa.string())
 
-_UTC_OFFSET_MS: Final = 8 * 3600 * 1000  # Asia/Shanghai: UTC+8, no daylight saving time since 1991
 
 _Progress = Callable[[int], None] | None
 
@@ -242,7 +242,7 @@ def _spreadsheet_columns(schema: pa.Schema) -> list[ExportColumn]:
 def _local_time(array: pa.Array) -> pa.Array:
     """China local wall-clock time to the second, as a naive timestamp (no time zone database needed)."""
     epoch_ms = array.cast(s.TIMESTAMP_TYPE).cast(pa.int64())
-    local = pc.add(epoch_ms, _UTC_OFFSET_MS).cast(pa.timestamp("ms"))
+    local = pc.add(epoch_ms, CHINA_UTC_OFFSET_MS).cast(pa.timestamp("ms"))
     return local.cast(pa.timestamp("s"), safe=False)
 
 
@@ -421,7 +421,7 @@ def _write_xlsx(source: _Source, tmp: Path, on_rows: _Progress) -> tuple[int, tu
 def _iso_time(array: pa.Array) -> pa.Array:
     """ISO 8601 in China time with its offset: `2024-03-01T12:00:05+08:00` (`.123` when there are ms)."""
     epoch_ms = array.cast(s.TIMESTAMP_TYPE).cast(pa.int64())
-    local_ms = pc.add(epoch_ms, _UTC_OFFSET_MS).cast(pa.timestamp("ms"))
+    local_ms = pc.add(epoch_ms, CHINA_UTC_OFFSET_MS).cast(pa.timestamp("ms"))
     whole = local_ms.cast(pa.timestamp("s"), safe=False)
     has_ms = pc.not_equal(local_ms.cast(pa.int64()), pc.multiply(whole.cast(pa.int64()), 1000))
     text = pc.if_else(has_ms, local_ms.cast(pa.string()), whole.cast(pa.string()))

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from chatlog_cli.errors import UsageError
+from chatlog_cli.settings import CHINA_TZ
 
-SHANGHAI: Final = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
+SHANGHAI: Final = CHINA_TZ
 
 _RELATIVE: Final = re.compile(r"^(\d+)\s*(m|min|h|d|w)$", re.IGNORECASE)
 _ISO_WEEK: Final = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)

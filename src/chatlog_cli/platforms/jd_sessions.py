@@ -25,6 +25,7 @@ from chatlog_cli.io.tabular import ROW_COLUMN, BadRow, Sheet
 from chatlog_cli.platforms.base import Parsed, ParseOptions, RowReject, Sample
 from chatlog_cli.platforms.normalize import parse_time_text
 from chatlog_cli.platforms.tabular import match_aliases, signature_hits
+from chatlog_cli.settings import CHINA_TZ
 
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "started_at": ("咨询时间", "会话开始时间", "开始时间"),
@@ -54,7 +55,6 @@ LABELS: Final = {"started_at": "咨询时间", "buyer": "顾客"}
 _NUMBER: Final = re.compile(r"^-?\d+(?:\.\d+)?$")
 _CLOCK: Final = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
 _UNITS: Final = re.compile(r"^(?:(\d+)\s*(?:小时|时))?\s*(?:(\d+)\s*分(?:钟)?)?\s*(?:(\d+(?:\.\d+)?)\s*秒)?$")
-_SHANGHAI: Final = dt.timezone(dt.timedelta(hours=8))  # Asia/Shanghai: no DST since 1991
 
 
 def _best_header(sheet: Sheet) -> tuple[int, dict[str, int], int]:
@@ -92,7 +92,7 @@ def duration_seconds(text: str | None, started_at: dt.datetime | None = None) ->
         return h * 3600 + m * 60 + sec
     when = parse_time_text(text)
     if when is not None and started_at is not None:
-        delta = (when.replace(tzinfo=_SHANGHAI) - started_at).total_seconds()
+        delta = (when.replace(tzinfo=CHINA_TZ) - started_at).total_seconds()
         return delta if delta >= 0 else None
     return None
 
@@ -178,7 +178,7 @@ class JdSessionList:
         if buyer is None:
             parsed.rejects.append(RowReject(row, "missing_buyer", "顾客为空，无法与聊天记录对应", raw, label))
             return None
-        started_at = started.replace(tzinfo=_SHANGHAI)
+        started_at = started.replace(tzinfo=CHINA_TZ)
         extra = {h: cells[h] for h in unknown if cells.get(h)}
         numbers: dict[str, float | None] = {}
         for field in ("avg_response_seconds", "duration_minutes", "buyer_messages", "agent_messages"):

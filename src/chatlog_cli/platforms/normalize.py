@@ -13,10 +13,7 @@ import pyarrow.compute as pc
 
 from chatlog_cli.io.decode import CONTROL_CHARS_PATTERN
 from chatlog_cli.schema import TIMESTAMP_TYPE
-
-# Asia/Shanghai has had no daylight saving time since 1991, so local → UTC is a fixed shift. Doing it as
-# arithmetic avoids needing a time-zone database (absent on many Windows machines).
-_SHANGHAI_OFFSET_MS: Final = 8 * 3600 * 1000
+from chatlog_cli.settings import CHINA_TZ, CHINA_UTC_OFFSET_MS
 
 DEFAULT_TIME_FORMATS: Final = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
@@ -53,7 +50,7 @@ def clean_strings(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedAr
 def local_to_timestamp(naive: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Naive China-local times → `TIMESTAMP_TYPE` (UTC instants labelled Asia/Shanghai)."""
     millis = pc.cast(pc.cast(naive, pa.timestamp("ms")), pa.int64())
-    return pc.cast(pc.subtract(millis, _SHANGHAI_OFFSET_MS), pa.int64()).cast(TIMESTAMP_TYPE)
+    return pc.cast(pc.subtract(millis, CHINA_UTC_OFFSET_MS), pa.int64()).cast(TIMESTAMP_TYPE)
 
 
 def parse_times(values: pa.Array | pa.ChunkedArray, formats: Sequence[str] = ()) -> pa.Array | pa.ChunkedArray:
@@ -114,9 +111,9 @@ def parse_time_text(text: str | None) -> dt.datetime | None:
         # Round to the second: serials carry float noise (0.999999 s).
         return _EXCEL_EPOCH + dt.timedelta(seconds=round(number * 86400))
     if 1e9 <= number < 1e10:  # Unix seconds (Pinduoduo's `ts`), converted to China time
-        return dt.datetime.fromtimestamp(number, dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=8)
+        return dt.datetime.fromtimestamp(number, CHINA_TZ).replace(tzinfo=None)
     if 1e12 <= number < 1e13:  # Unix milliseconds
-        return dt.datetime.fromtimestamp(number / 1000, dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=8)
+        return dt.datetime.fromtimestamp(number / 1000, CHINA_TZ).replace(tzinfo=None)
     return None
 
 

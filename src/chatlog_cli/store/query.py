@@ -13,13 +13,13 @@ from typing import Any
 import pyarrow as pa
 
 from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, SESSION_SCHEMA
-from chatlog_cli.settings import DEFAULT_TZ
+from chatlog_cli.settings import CHINA_UTC_OFFSET_MS, DEFAULT_TZ
 from chatlog_cli.store.store import IMPORT_LOG_SCHEMA, Store
 
 
 def local_time_sql(expression: str = "sent_at") -> str:
     """China local time of a timestamp expression without a time-zone database (no DST since 1991)."""
-    return f"make_timestamp(epoch_ms({expression}) * 1000 + CAST(28800000000 AS BIGINT))"
+    return f"make_timestamp(epoch_ms({expression}) * 1000 + CAST({CHINA_UTC_OFFSET_MS * 1000} AS BIGINT))"
 
 
 LOCAL_TIME_SQL = local_time_sql()
