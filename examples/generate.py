@@ -421,6 +421,7 @@ def write_youzan(rng: random.Random, faker: Faker) -> None:
 
 # Taobao / Tmall: the console spreadsheet, one sheet per buyer plus a summary sheet --------------------------
 
+TAOBAO_PLACEHOLDER = "请在客户端查看原始聊天记录，网页版无法展示"
 TAOBAO_AGENTS = ["云裳旗舰店:小美", "云裳旗舰店:阿杰", "云裳旗舰店:晓晓"]
 
 
@@ -444,7 +445,7 @@ def write_taobao(rng: random.Random, faker: Faker) -> None:
             for who, text in rng.choice(SCRIPTS):
                 number += 1
                 if text == "{image}":
-                    content = "请在客户端查看原始聊天记录，网页版无法展示"
+                    content = TAOBAO_PLACEHOLDER
                 elif text == "{order_card}":
                     content = f"您选择了一个订单进行咨询（订单号：{order}；商品编号：{rng.randint(10**11, 10**12)}）"
                 else:
@@ -458,6 +459,13 @@ def write_taobao(rng: random.Random, faker: Faker) -> None:
     write_taobao_conversations(rng, faker, folder)
 
 
+def taobao_text(text: str, rng: random.Random, faker: Faker) -> str:
+    """A script line as Taobao's text exports show it: pictures and order cards become the web placeholder."""
+    if text in ("{image}", "{order_card}"):
+        text = TAOBAO_PLACEHOLDER
+    return fill(text, rng, faker, platform="taobao").replace("#E-s25", "/:^_^")
+
+
 def write_taobao_txt(rng: random.Random, faker: Faker, folder: Path) -> None:
     """The legacy per-account TXT (GBK): 单聊 buyer blocks, a nick with parentheses, a skipped 群聊 section."""
     account = "云裳旗舰店:小美"
@@ -466,10 +474,8 @@ def write_taobao_txt(rng: random.Random, faker: Faker, folder: Path) -> None:
         lines.append("-" * 28 + buyer + "-" * 28)
         when = session_times(rng, dt.date(2026, 11, 21) + dt.timedelta(days=rng.randint(0, 4)))
         for who, text in rng.choice(SCRIPTS):
-            if text in ("{image}", "{order_card}"):
-                text = "请在客户端查看原始聊天记录，网页版无法展示"
             sender = buyer if who == "b" else rng.choice([account, "云裳旗舰店", "云裳旗舰店:阿杰"])
-            body = fill(text, rng, faker, platform="taobao").replace("#E-s25", "/:^_^").split("\n")
+            body = taobao_text(text, rng, faker).split("\n")
             lines.append(f"{sender}({when:%Y-%m-%d %H:%M:%S}):  {body[0]}")
             lines.extend(body[1:])
             when += dt.timedelta(seconds=rng.randint(10, 240))
@@ -486,10 +492,8 @@ def write_taobao_im(rng: random.Random, faker: Faker, folder: Path) -> None:
             lines.append(f"{day:%Y-%m-%d}")
             when = session_times(rng, day)
             for who, text in rng.choice(SCRIPTS):
-                if text in ("{image}", "{order_card}"):
-                    text = "请在客户端查看原始聊天记录，网页版无法展示"
                 sender = ("cntaobao" + buyer) if who == "b" else rng.choice(["云裳旗舰店:小美", "云裳旗舰店:阿杰"])
-                body = fill(text, rng, faker, platform="taobao").replace("#E-s25", "/:^_^")
+                body = taobao_text(text, rng, faker)
                 lines.append(f"{when:%Y-%m-%d %H:%M:%S} {sender}: {body}")
                 when += dt.timedelta(seconds=rng.randint(10, 240))
             lines.append("")
@@ -518,7 +522,7 @@ def write_taobao_conversations(rng: random.Random, faker: Faker, folder: Path) -
                 lines.append(f"{when:%Y-%m-%d}")
                 shown = when.date()
             if text == "{image}":
-                content = "请在客户端查看原始聊天记录，网页版无法展示"
+                content = TAOBAO_PLACEHOLDER
             elif text == "{order_card}":
                 order, product = rng.randint(10**18, 4 * 10**18), rng.randint(10**11, 10**12)
                 content = f"您选择了一个订单进行咨询（订单号：{order}；商品编号：{product}）"
