@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from chatlog_cli.store.query import LOCAL_TIME_SQL, connect
-from chatlog_cli.store.sessions import session_matching
+from chatlog_cli.store.sessions import matching_counts
 from chatlog_cli.store.store import Store
 
 
@@ -66,15 +66,16 @@ FROM messages GROUP BY ALL ORDER BY platform, shop NULLS FIRST, month
 def summarize(store: Store) -> StoreSummary:
     """Count messages, conversations, buyers and agents, overall and per platform/shop/month."""
     summary = StoreSummary(store=str(store.root))
-    summary.imports = store.import_log().num_rows
-    summary.rejected_rows = store.read_rejects().num_rows
-    matching = session_matching(store)
-    if matching is not None:
-        summary.sessions, summary.sessions_matched = matching.sessions, matching.matched
-    if not store.message_files():
-        return summary
     con = connect(store)
     try:
+        summary.imports, summary.rejected_rows = con.execute(
+            "SELECT (SELECT count(*) FROM imports), (SELECT count(*) FROM rejects)"
+        ).fetchall()[0]
+        if store.session_files():
+            matching = matching_counts(con)
+            summary.sessions, summary.sessions_matched = matching.sessions, matching.matched
+        if not store.message_files():
+            return summary
         totals = con.execute(_TOTALS_SQL).fetchall()[0]
         (summary.messages, summary.conversations, summary.buyers, summary.agents,
          summary.first_message_at, summary.last_message_at) = totals  # fmt: skip

@@ -141,9 +141,14 @@ def session_matching(store: Store) -> SessionMatching | None:
 
     con = connect(store)
     try:
-        total, matched = con.execute(
-            "SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM conversation_sessions)"
-        ).fetchall()[0]
+        return matching_counts(con)
     finally:
         con.close()
+
+
+def matching_counts(con: Any) -> SessionMatching:
+    """Counts over an open store connection (`store.query.connect`)."""
+    total, matched = con.execute(
+        "SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM conversation_sessions)"
+    ).fetchall()[0]
     return SessionMatching(int(total), int(matched))
