@@ -193,6 +193,9 @@ def test_search_cli_table_counts_and_no_match(store: Store) -> None:
     assert code == 0 and "找到 6 条消息，分布在 5 个会话中" in output and "显示前 3 条" in output
     code, output = cli("search", "没有这句话", "--store", str(store.root), "--format", "table")
     assert code == 0 and "没有找到匹配的消息" in output
+    piped = CliRunner().invoke(app, ["search", "没有这句话", "--store", str(store.root)])
+    assert piped.exit_code == 0 and piped.stdout.startswith("时间,平台") and len(piped.stdout.splitlines()) == 1
+    assert "没有找到匹配的消息" in piped.stderr
     code, output = cli("search", "--since", "下个月", "--store", str(store.root))
     assert code == 2 and "看不懂时间" in output
 

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from chatlog_cli.cli._filters import with_filter_options
 from chatlog_cli.cli._options import StoreOpt
-from chatlog_cli.cli._output import print_json, reported_errors, stdout_console
+from chatlog_cli.cli._output import print_json, reported_errors, stderr_console, stdout_console
 from chatlog_cli.find.display import COLUMN_HEADERS, TYPE_LABELS, message_text, role_label, spreadsheet_safe
 from chatlog_cli.find.filters import MessageFilter
 from chatlog_cli.find.search import ROW_COLUMNS, SearchResult, search
@@ -56,6 +56,8 @@ def search_command(
         )  # fmt: skip
     elif chosen is OutputFormat.csv:
         _write_csv(result, context > 0)
+        if not result.matches:  # on stderr, so the CSV stays a CSV (header only)
+            stderr_console().print("没有找到匹配的消息。")
     else:
         _print_table(result, where, context > 0)
 
