@@ -61,3 +61,9 @@ class UsageError(ChatlogError):
     """Options that do not fit together; reported like a usage error."""
 
     exit_code = 2
+
+
+class KeyFileError(ChatlogError):
+    """The redaction key is missing, unreadable, too short or readable by other users."""
+
+    exit_code = 2
