@@ -695,7 +695,7 @@ class StageClock:
             (ingest, "_connect", lambda f: lambda store: TimedConnection(f(store), clock)),
             (
                 ingest,
-                "_write_partitions",
+                "write_partitions",
                 lambda f: clock.timed("write Parquet (pulls the rest of the sorted rows)", f),
             ),
         ]

@@ -1,7 +1,7 @@
-"""Finding personal data in one message: patterns, then validation, then context.
+r"""Finding personal data in one message: patterns, then validation, then context.
 
 Every pattern runs on a *folded* copy of the text (full-width digits, letters and punctuation mapped to ASCII,
-one character for one, so offsets are the original's). Digit boundaries are explicit look-arounds: `\\b` does
+one character for one, so offsets are the original's). Digit boundaries are explicit look-arounds: `\b` does
 not fire between a digit and a Chinese character in Python's Unicode mode, and buyers glue numbers to text
 (`手机13812345678谢谢`).
 
@@ -78,7 +78,9 @@ _ID_LABEL_BEFORE: Final = re.compile(
     r"[号码]?(?:编号|号)?(?:是|为|:)?\s*[:#=]?\s*$"
 )
 # Words that make nearby numbers ids rather than personal data, and words that make them personal.
-_ID_WORDS: Final = re.compile(r"订单|单号|运单|快递|物流|包裹|商品|宝贝|货号|SKU|sku|编号|编码|条码|型号|工单|发票|税号")
+_ID_WORDS: Final = re.compile(
+    r"订单|单号|运单|快递|物流|包裹|商品|宝贝|货号|SKU|sku|编号|编码|条码|型号|工单|发票|税号"
+)
 _PHONE_WORDS: Final = re.compile(r"手机|电话|联系|号码|致电|打给|来电|短信|[Tt]el|TEL|微信|vx|VX|wx|WX")
 _CARD_WORDS: Final = re.compile(r"卡号|银行|卡|账户|账号|储蓄|信用|借记|开户|转账|打款|汇款|收款|退款到|退到")
 _ID_CARD_WORDS: Final = re.compile(r"身份证|证件|身份|证号")
@@ -125,10 +127,13 @@ _MOBILE: Final = re.compile(
 )
 _AREA: Final = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
 _LANDLINE: Final = re.compile(
-    _NOT_AFTER_DIGIT + rf"(?:\(({_AREA})\)[ -]?|({_AREA})[ -]?)([2-9][0-9]{{6,7}})(?:(?:-|转|ext\.?|#)[0-9]{{1,5}})?"
+    _NOT_AFTER_DIGIT
+    + rf"(?:\(({_AREA})\)[ -]?|({_AREA})[ -]?)([2-9][0-9]{{6,7}})(?:(?:-|转|ext\.?|#)[0-9]{{1,5}})?"
     + _NOT_BEFORE_DIGIT
 )
-_LOCAL_NUMBER: Final = re.compile(r"(?:电话|座机|固话|[Tt]el|TEL)[^0-9]{0,4}?" + _NOT_AFTER_DIGIT + r"([2-9][0-9]{6,7})(?![0-9])")
+_LOCAL_NUMBER: Final = re.compile(
+    r"(?:电话|座机|固话|[Tt]el|TEL)[^0-9]{0,4}?" + _NOT_AFTER_DIGIT + r"([2-9][0-9]{6,7})(?![0-9])"
+)
 _ID18: Final = re.compile(
     _NOT_AFTER_DIGIT + r"([1-9][0-9]{5})[ -]?((?:18|19|20)[0-9]{6})[ -]?([0-9]{3}[0-9Xx])" + _NOT_BEFORE_DIGIT
 )
@@ -146,7 +151,7 @@ def _mobiles(folded: str) -> Iterator[Finding]:
         number = m.group(1) + m.group(2) + m.group(3)
         if not validate.is_mobile(number) or _after_waybill_prefix(folded, m.start()):
             continue
-        if _labelled_as_id(folded, m.start()) and _context_favours(folded, m.start(), _PHONE_WORDS) < 0:
+        if _labelled_as_id(folded, m.start()) and _context_favours(folded, m.start(), _PHONE_WORDS) <= 0:
             continue
         yield Finding(PHONE, m.start(), m.end(), number)
 
@@ -218,7 +223,9 @@ _WXID: Final = re.compile(r"(?<![A-Za-z0-9_])wxid_[A-Za-z0-9]{6,20}(?![A-Za-z0-9
 _QQ: Final = re.compile(
     r"(?<![A-Za-z])(?:[Qq]{2}|扣扣|企鹅)\s*(?:号码?|群号?)?\s*(?:是|为|:|=)?\s*([1-9][0-9]{4,11})(?![0-9])"
 )
-_CHAT_HINT: Final = re.compile(r"微信|威信|薇信|维信|信|[vVwW][xX]|weixin|[Ww]e[Cc]hat|[+加]\s?[vVwW]|wxid|[Qq]{2}|扣扣|企鹅")
+_CHAT_HINT: Final = re.compile(
+    r"微信|威信|薇信|维信|信|[vVwW][xX]|weixin|[Ww]e[Cc]hat|[+加]\s?[vVwW]|wxid|[Qq]{2}|扣扣|企鹅"
+)
 
 
 def _emails(folded: str) -> Iterator[Finding]:
@@ -228,8 +235,6 @@ def _emails(folded: str) -> Iterator[Finding]:
 
 
 def _chat_ids(folded: str) -> Iterator[Finding]:
-    if not _CHAT_HINT.search(folded):
-        return
     for m in _WECHAT.finditer(folded):
         yield Finding(WECHAT, m.start(1), m.end(1), m.group(1).lower())
     for m in _WXID.finditer(folded):
@@ -241,7 +246,7 @@ def _chat_ids(folded: str) -> Iterator[Finding]:
 # --- addresses -------------------------------------------------------------------------------------------------
 
 # Characters that end a place name in running text rather than belong to it (我在…, 寄到…, 的…).
-_NOT_IN_PLACE: Final = "的是在到住寄送发给为我你他她您请帮把就要和或改成址呢吧吗啊哦呀了也还都从往"
+_NOT_IN_PLACE: Final = "的是在到住寄送给为我你他她您请帮把就要或址呢吧吗啊哦呀了也还从往"
 _HAN_PLACE: Final = _cjk_except(_NOT_IN_PLACE)
 _PROVINCES: Final = (
     "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
@@ -260,9 +265,12 @@ _STREET_ADDRESS: Final = re.compile(
     rf"(?:{_PROVINCE})?(?:{_ADMIN_UNIT}){{0,4}}{_PLACE}(?:-?{_NUMERAL}{_UNIT}){{1,6}}(?:-?[0-9]{{2,5}}(?:室|房|号)?)?"
     r"(?![0-9])"
 )
-_ADDRESS_CUE: Final = re.compile(r"(?:收货地址|收件地址|寄件地址|详细地址|地址|寄到|送到|发到|住在|住址)(?:是|为|改为|改成|:)?\s*")
+_ADDRESS_CUE: Final = re.compile(
+    r"(?:收货地址|收件地址|寄件地址|详细地址|地址|寄到|送到|发到|住在|住址)(?:是|为|改为|改成|:)?\s*"
+)
 _ADDRESS_TAIL: Final = re.compile(r"[^\s,.;!?，。；！？、]{4,60}")
 _ADDRESS_ENDS_AT: Final = re.compile(r"电话|手机|联系|收货人|收件人|姓名|微信|谢谢|麻烦|[0-9]{7,}")
+_ADDRESS_NUMBER: Final = re.compile(r"[0-9]|号|栋|幢|室|单元")
 _ADDRESS_WORD: Final = re.compile(r"省|市|区|县|镇|乡|村|路|街|巷|弄|号|栋|幢|室|单元|小区")
 _PLACE_HINT: Final = re.compile(
     r"(?:路|街|道|巷|弄|村|屯|区|园|苑|厦|场|寓|庄|城|府|湾|坊|宿舍|同)-?[0-9一二三四五六七八九十两A-Za-z]"
@@ -271,8 +279,6 @@ _PLACE_HINT: Final = re.compile(
 
 
 def _addresses(folded: str) -> Iterator[Finding]:
-    if not _PLACE_HINT.search(folded):
-        return
     for m in _STREET_ADDRESS.finditer(folded):
         yield Finding(ADDRESS, m.start(), m.end(), m.group())
     for cue in _ADDRESS_CUE.finditer(folded):
@@ -284,7 +290,7 @@ def _addresses(folded: str) -> Iterator[Finding]:
         if stop is not None:
             end = stop.start()
         text = folded[tail.start() : end]
-        if len(text) >= 4 and _ADDRESS_WORD.search(text) and re.search(r"[0-9一二三四五六七八九十号]", text):
+        if len(text) >= 4 and _ADDRESS_WORD.search(text) and _ADDRESS_NUMBER.search(text):
             yield Finding(ADDRESS, tail.start(), end, text)
 
 
@@ -297,15 +303,17 @@ _SURNAMES: Final = (
     "姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫严段雷侯龙史陶黎贺顾毛郝龚邵万钱覃武戴莫孔向汤常温康施"
     "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷"
     "盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏"
-    "席卫米柏宗瞿桂佟臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝封谈匡鞠惠荆冀郁胥班储"
+    "席卫米柏宗瞿桂佟臧闵苟邬边卞姬师仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝封谈匡鞠惠荆冀郁胥班储"
     "栗燕楚鄢劳谌奚皮粟冼蔺闻厉伊仝郜阚权帅屠朴盖练廉禹井祖漆巴丰支卿狄计索宣晋芮扈晁阙浦戈伏鹿薄邸雍辜"
     "羊乌母裘亓修邰赫杭况逯隆茹诸战慕危亢嵇湛宾戎勾茅利於呼揭尉冶斯束檀衣昝奉植衡富尧"
 )
-_COMPOUND_SURNAMES: Final = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|夏侯|轩辕|令狐|宇文|司徒|端木|独孤|南宫|西门|申屠"
+_COMPOUND_SURNAMES: Final = (
+    "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|夏侯|轩辕|令狐|宇文|司徒|端木|独孤|南宫|西门|申屠"
+)
 _HAN_NAME: Final = _cjk_except(_NOT_IN_PLACE + "电手地联收身微先女士号码姓名信息写错有误填空栏")
 _NAME: Final = re.compile(
     r"(?:收件人|收货人|联系人|寄件人|签收人|持卡人|开户名|开户人|户名|真实姓名|姓名|名字|我叫|叫我|本人)"
-    r"(?:是|为|叫|:)?\s*"
+    r"(?:是|为|叫|改成|改为|换成|写成|:)?\s*"
     rf"((?:{_COMPOUND_SURNAMES}|[{_SURNAMES}]){_HAN_NAME}{{1,2}})"
 )
 _NAME_ENDS_AT: Final = re.compile(r"先生|小姐|女士|同学|老师|师傅|老板|亲")
@@ -313,8 +321,6 @@ _NAME_HINT: Final = re.compile(r"收件人|收货人|联系人|寄件人|签收�
 
 
 def _names(folded: str) -> Iterator[Finding]:
-    if not _NAME_HINT.search(folded):
-        return
     for m in _NAME.finditer(folded):
         name = m.group(1)
         stop = _NAME_ENDS_AT.search(name, 1)
@@ -326,7 +332,6 @@ def _names(folded: str) -> Iterator[Finding]:
 
 # --- resolution ----------------------------------------------------------------------------------------------------
 
-_DETECTORS: Final = (_emails, _id_cards, _bank_cards, _mobiles, _landlines, _chat_ids, _addresses, _names)
 _PRIORITY: Final = {kind: i for i, kind in enumerate((EMAIL, *(k for k in KINDS if k != EMAIL)))}
 # Our own output (`[手机号]`, `[手机号:7f3a9c21]`) is never detected again, so redacting twice changes nothing.
 _OWN_TOKEN: Final = re.compile(r"\[(?:" + "|".join(map(re.escape, LABELS.values())) + r")(?::[0-9a-f]{8})?\]")
@@ -347,14 +352,55 @@ def _free_parts(start: int, end: int, taken: list[tuple[int, int]]) -> list[tupl
     return parts
 
 
+# One scan tells which of the cue-word detectors can match at all.
+_HINTS: Final = re.compile(
+    f"(?P<chat>{_CHAT_HINT.pattern})|(?P<place>{_PLACE_HINT.pattern})|(?P<name>{_NAME_HINT.pattern})"
+)
+_NEEDS_FOLD: Final = re.compile("[\uff01-\uff5e\u3000\u00a0]")
+_DIGIT_RUNS: Final = re.compile(r"[0-9]+")
+# The fewest digits each number detector can match: a landline's local part has 7, a 身份证 or card 15+.
+_FEWEST_DIGITS_LANDLINE: Final = 7
+_FEWEST_DIGITS_MOBILE: Final = 11
+_FEWEST_DIGITS_LONG: Final = 15
+
+
+def _candidates(folded: str) -> list[Finding]:
+    found: list[Finding] = []
+    if "@" in folded:
+        found.extend(_emails(folded))
+    digits = sum(map(len, _DIGIT_RUNS.findall(folded)))
+    if digits >= _FEWEST_DIGITS_LONG:
+        found.extend(_id_cards(folded))
+        found.extend(_bank_cards(folded))
+    if digits >= _FEWEST_DIGITS_MOBILE:
+        found.extend(_mobiles(folded))
+    if digits >= _FEWEST_DIGITS_LANDLINE:
+        found.extend(_landlines(folded))
+    hints = {m.lastgroup for m in _HINTS.finditer(folded)}
+    if hints:
+        if "chat" in hints:
+            found.extend(_chat_ids(folded))
+        if "place" in hints:
+            found.extend(_addresses(folded))
+        if "name" in hints:
+            found.extend(_names(folded))
+    return found
+
+
 def find_pii(text: str, kinds: Iterable[str] | None = None) -> list[Finding]:
     """All personal data in `text`, as non-overlapping findings in text order."""
     if not text:
         return []
-    wanted = frozenset(KINDS if kinds is None else kinds)
-    folded = fold(text)
+    folded = fold(text) if _NEEDS_FOLD.search(text) else text
+    candidates = _candidates(folded)
+    if kinds is not None:
+        wanted = frozenset(kinds)
+        candidates = [f for f in candidates if f.kind in wanted]
+    if not candidates:
+        return []
+    if len(candidates) == 1 and not _OWN_TOKEN.search(folded):
+        return candidates
     taken = [m.span() for m in _OWN_TOKEN.finditer(folded)]
-    candidates = [f for detector in _DETECTORS for f in detector(folded) if f.kind in wanted]
     candidates.sort(key=lambda f: (_PRIORITY[f.kind], f.start, -f.end))
     accepted: list[Finding] = []
     for f in candidates:

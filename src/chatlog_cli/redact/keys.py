@@ -67,7 +67,9 @@ def _read_key_file(path: Path) -> bytes:
             f"密钥文件 {path} 其他用户也能读取（权限 {stat.S_IMODE(info.st_mode):o}）。请运行 chmod 600 {path}。"
         )
     if len(text) < MIN_KEY_CHARS:
-        raise KeyFileError(f"密钥文件 {path} 内容太短（至少 {MIN_KEY_CHARS} 个字符）。用 chatlog redact init-key 生成。")
+        raise KeyFileError(
+            f"密钥文件 {path} 内容太短（至少 {MIN_KEY_CHARS} 个字符）。用 chatlog redact init-key 生成。"
+        )
     return text.encode()
 
 

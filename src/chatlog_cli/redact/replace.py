@@ -11,6 +11,7 @@ from typing import Final, Literal
 
 from chatlog_cli.errors import KeyFileError
 from chatlog_cli.redact import detect
+from chatlog_cli.redact.keys import KEY_ENV_VAR, ephemeral_key, key_id
 from chatlog_cli.redact.kinds import (
     ADDRESS,
     BANKCARD,
@@ -24,7 +25,6 @@ from chatlog_cli.redact.kinds import (
     QQ,
     WECHAT,
 )
-from chatlog_cli.redact.keys import KEY_ENV_VAR, ephemeral_key
 
 Mode = Literal["mask", "label", "pseudonym"]
 MODES: Final[tuple[Mode, ...]] = ("mask", "label", "pseudonym")
@@ -33,6 +33,8 @@ MODES: Final[tuple[Mode, ...]] = ("mask", "label", "pseudonym")
 TOKEN_HEX: Final = 8
 PERSON_TOKEN_HEX: Final = 10
 
+_NUMBER_KINDS: Final = frozenset({PHONE, LANDLINE, IDCARD, BANKCARD, QQ})
+_NON_DIGITS: Final = re.compile(r"[^0-9Xx]")
 _ADMIN_PREFIX: Final = re.compile(
     rf"(?:{detect._PROVINCE})?(?:{detect._HAN_PLACE}{{1,5}}?(?:市|自治州|州|盟|地区|新区|区|县|旗))*"
 )
@@ -96,6 +98,11 @@ class Redactor:
         self.key_is_stable = key is not None
         self._key = key if key is not None else ephemeral_key()
 
+    @property
+    def key_id(self) -> str:
+        """The key's public fingerprint (see keys.key_id)."""
+        return key_id(self._key)
+
     def _digest(self, namespace: str, value: str) -> str:
         return hmac.new(self._key, f"{namespace}\x1f{value}".encode(), hashlib.sha256).hexdigest()
 
@@ -107,6 +114,13 @@ class Redactor:
         if self.mode == "label":
             return f"[{label}]"
         return f"[{label}:{self._digest(finding.kind, finding.value)[:TOKEN_HEX]}]"
+
+    def replace_whole(self, kind: str, value: str) -> str:
+        """A whole value known to be of `kind` (a 收货人 column), whatever the detectors make of it."""
+        canonical = _NON_DIGITS.sub("", value) if kind in _NUMBER_KINDS else value.strip()
+        if self.mode == "mask" and kind not in (NAME, ADDRESS):
+            return "****"
+        return self.replacement(detect.Finding(kind, 0, len(value), canonical))
 
     def redact_counted(self, text: str) -> tuple[str, Counter[str]]:
         """`text` with every finding replaced, and how many of each kind were replaced."""

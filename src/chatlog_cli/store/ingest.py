@@ -225,7 +225,7 @@ def ingest(
             f"SELECT f.* FROM ({_finish_sql(needs, gap_minutes, import_id)}) f "
             "ANTI JOIN existing e ON f.message_id = e.message_id"
         )
-        added = _write_partitions(store, new_rows.to_arrow_reader(ROW_GROUP_ROWS), import_id)
+        added = write_partitions(store, new_rows.to_arrow_reader(ROW_GROUP_ROWS), import_id)
         write_rejects(store, parsed, import_id, source_label)
     finally:
         con.close()
@@ -324,7 +324,7 @@ def _existing_files(store: Store, partitions: list[tuple[str, str]]) -> list[Pat
     return files
 
 
-def _write_partitions(store: Store, reader: pa.RecordBatchReader, import_id: str) -> int:
+def write_partitions(store: Store, reader: pa.RecordBatchReader, import_id: str) -> int:
     """Write rows into one file per (platform, month), staged in .tmp and then moved into place."""
     staging = store.tmp_dir / import_id
     writers: dict[tuple[str, str], tuple[pq.ParquetWriter, Path, Path]] = {}
