@@ -214,7 +214,7 @@ _EMAIL: Final = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,12}(?![A-Za-z0-9])"
 )
-_WECHAT_CUE: Final = r"(?:微信号?|威信|薇信|维信|[vV]信|[vV][xX]|[wW][xX]|weixin|WeChat|wechat|[+加]\s?[vVwW])"
+_WECHAT_CUE: Final = r"(?:微信号?|威信|薇信|维信|[vV]信|[vV][xX]|[wW][xX]|weixin|WeChat|wechat|[+加] ?[vVwW])"
 _WECHAT: Final = re.compile(
     rf"(?<![A-Za-z]){_WECHAT_CUE}\s*(?:号|id|ID)?\s*(?:是|为|:|=)?\s*"
     r"([A-Za-z][A-Za-z0-9_-]{5,19}|[0-9]{5,11})(?![A-Za-z0-9_-])"
@@ -224,7 +224,14 @@ _QQ: Final = re.compile(
     r"(?<![A-Za-z])(?:[Qq]{2}|扣扣|企鹅)\s*(?:号码?|群号?)?\s*(?:是|为|:|=)?\s*([1-9][0-9]{4,11})(?![0-9])"
 )
 _CHAT_HINT: Final = re.compile(
-    r"微信|威信|薇信|维信|信|[vVwW][xX]|weixin|[Ww]e[Cc]hat|[+加]\s?[vVwW]|wxid|[Qq]{2}|扣扣|企鹅"
+    "|".join(
+        re.escape(w)
+        for w in (
+            "微信", "威信", "薇信", "维信", "v信", "V信", "weixin", "WeChat", "wechat", "Wechat", "扣扣", "企鹅",
+            *(a + b for a in "vVwW" for b in "xX"), *(a + s + b for a in "+加" for s in ("", " ") for b in "vVwW"),
+            *(a + b for a in "Qq" for b in "Qq"),
+        )
+    )
 )
 
 
@@ -254,11 +261,12 @@ _PROVINCES: Final = (
 )
 _PROVINCE: Final = rf"(?:{_PROVINCES})(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)?"
 _ADMIN_UNIT: Final = rf"{_HAN_PLACE}{{1,5}}?(?:市|自治州|州|盟|地区|新区|区|县|旗|镇|乡|街道)"
-_PLACE: Final = (
-    rf"(?:{_HAN_PLACE}|[A-Za-z0-9]){{1,12}}?"
-    r"(?:大街|大道|胡同|小区|花园|公寓|大厦|广场|家园|新村|社区|园区|工业园|工业区|开发区|商城|公馆|宿舍|"
-    r"路|街|巷|弄|村|屯|苑|庄|城|府|湾|坊)"
-)
+_PLACE_SUFFIXES: Final = (
+    "大街", "大道", "胡同", "小区", "花园", "公寓", "大厦", "广场", "家园", "新村", "社区", "园区", "工业园", "工业区",
+    "开发区", "商城", "公馆", "宿舍", "路", "街", "巷", "弄", "村", "屯", "苑", "庄", "城", "府", "湾", "坊",
+)  # fmt: skip
+_PLACE: Final = rf"(?:{_HAN_PLACE}|[A-Za-z0-9]){{1,12}}?(?:{'|'.join(_PLACE_SUFFIXES)})"
+_NUMERAL_START: Final = "[0-9一二三四五六七八九十百零〇两A-Za-z]"
 _NUMERAL: Final = r"(?:[0-9]{1,5}|[一二三四五六七八九十百零〇两]{1,4}|[A-Za-z])"
 _UNIT: Final = r"(?:号楼|号院|号|弄|栋|幢|座|楼|单元|室|层|户|组|排|期)"
 _STREET_ADDRESS: Final = re.compile(
@@ -272,9 +280,11 @@ _ADDRESS_TAIL: Final = re.compile(r"[^\s,.;!?，。；！？、]{4,60}")
 _ADDRESS_ENDS_AT: Final = re.compile(r"电话|手机|联系|收货人|收件人|姓名|微信|谢谢|麻烦|[0-9]{7,}")
 _ADDRESS_NUMBER: Final = re.compile(r"[0-9]|号|栋|幢|室|单元")
 _ADDRESS_WORD: Final = re.compile(r"省|市|区|县|镇|乡|村|路|街|巷|弄|号|栋|幢|室|单元|小区")
+_ADDRESS_CUES: Final = ("地址", "寄到", "送到", "发到", "住在", "住址")
+# Hints are flat alternations of literals: Python's `re` then scans for their first characters only, five
+# times faster than a group or a class up front (measured on JDDC text).
 _PLACE_HINT: Final = re.compile(
-    r"(?:路|街|道|巷|弄|村|屯|区|园|苑|厦|场|寓|庄|城|府|湾|坊|宿舍|同)-?[0-9一二三四五六七八九十两A-Za-z]"
-    r"|地址|寄到|送到|发到|住在|住址"
+    "|".join([*(f"{c}-?{_NUMERAL_START}" for c in sorted({w[-1] for w in _PLACE_SUFFIXES})), *_ADDRESS_CUES])
 )
 
 
@@ -352,10 +362,6 @@ def _free_parts(start: int, end: int, taken: list[tuple[int, int]]) -> list[tupl
     return parts
 
 
-# One scan tells which of the cue-word detectors can match at all.
-_HINTS: Final = re.compile(
-    f"(?P<chat>{_CHAT_HINT.pattern})|(?P<place>{_PLACE_HINT.pattern})|(?P<name>{_NAME_HINT.pattern})"
-)
 _NEEDS_FOLD: Final = re.compile("[\uff01-\uff5e\u3000\u00a0]")
 _DIGIT_RUNS: Final = re.compile(r"[0-9]+")
 # The fewest digits each number detector can match: a landline's local part has 7, a 身份证 or card 15+.
@@ -376,14 +382,12 @@ def _candidates(folded: str) -> list[Finding]:
         found.extend(_mobiles(folded))
     if digits >= _FEWEST_DIGITS_LANDLINE:
         found.extend(_landlines(folded))
-    hints = {m.lastgroup for m in _HINTS.finditer(folded)}
-    if hints:
-        if "chat" in hints:
-            found.extend(_chat_ids(folded))
-        if "place" in hints:
-            found.extend(_addresses(folded))
-        if "name" in hints:
-            found.extend(_names(folded))
+    if _CHAT_HINT.search(folded):
+        found.extend(_chat_ids(folded))
+    if _PLACE_HINT.search(folded):
+        found.extend(_addresses(folded))
+    if _NAME_HINT.search(folded):
+        found.extend(_names(folded))
     return found
 
 
