@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import run_import
 from typer.testing import CliRunner
 
 from chatlog_cli.cli import app
@@ -18,19 +17,32 @@ from chatlog_cli.redact.keys import KEY_ENV_VAR, create_key_file, load_key
 from chatlog_cli.redact.replace import Redactor
 from chatlog_cli.redact.run import redact_store
 from chatlog_cli.store import Store
+from conftest import run_import
 
 # Synthetic Pinduoduo export: planted PII in messages and in an unmapped column (收货手机), look-alikes beside.
-HEADER = "会话ID,买家ID,买家昵称,客服账号,发送方,消息类型,消息内容,发送时间,订单编号,收货手机\n"
+_ROW = (
+    "会话ID",
+    "买家ID",
+    "买家昵称",
+    "客服账号",
+    "发送方",
+    "消息类型",
+    "消息内容",
+    "发送时间",
+    "订单编号",
+    "收货手机",
+)
+_CAT = ("90001", "小**猫", "拼小喵-阿花")
+_DOG = ("90002", "大**狗", "拼小喵-阿草")
 ROWS = [
-    ("S1", "90001", "小**猫", "拼小喵-阿花", "买家", "文本", "在吗", "2026-10-01 10:00:00", "", ""),
-    ("S1", "90001", "小**猫", "拼小喵-阿花", "买家", "文本", "收货人张三，电话13800001234，地址北京市朝阳区建国路88号3栋501",
+    ("S1", *_CAT, "买家", "文本", "在吗", "2026-10-01 10:00:00", "", ""),
+    ("S1", *_CAT, "买家", "文本", "收货人张三，电话13800001234，地址北京市朝阳区建国路88号3栋501",
      "2026-10-01 10:00:10", "231001-123456789012345", "13800001234"),
-    ("S1", "90001", "小**猫", "拼小喵-阿花", "客服", "文本", "好的亲，订单231001-123456789012345已改，运单SF1234567890123",
+    ("S1", *_CAT, "客服", "文本", "好的亲，订单231001-123456789012345已改，运单SF1234567890123",
      "2026-10-01 10:01:00", "231001-123456789012345", ""),
-    ("S2", "90002", "大**狗", "拼小喵-阿草", "买家", "文本", "身份证110101199003077571，邮箱dog@example.com",
-     "2026-10-15 09:00:00", "", ""),
-    ("S2", "90002", "大**狗", "拼小喵-阿草", "客服", "文本", "收到，价格¥138.00，满199减20", "2026-10-15 09:00:30", "", ""),
-    ("S3", "90001", "小**猫", "拼小喵-阿花", "买家", "文本", "还是我，手机13800001234", "2026-11-02 12:00:00", "", ""),
+    ("S2", *_DOG, "买家", "文本", "身份证110101199003077571，邮箱dog@example.com", "2026-10-15 09:00:00", "", ""),
+    ("S2", *_DOG, "客服", "文本", "收到，价格¥138.00，满199减20", "2026-10-15 09:00:30", "", ""),
+    ("S3", *_CAT, "买家", "文本", "还是我，手机13800001234", "2026-11-02 12:00:00", "", ""),
 ]  # fmt: skip
 RAW_VALUES = ("13800001234", "张三", "建国路88号", "110101199003077571", "dog@example.com", "小**猫", "大**狗")
 KEEP_VALUES = ("231001-123456789012345", "SF1234567890123", "¥138.00", "满199减20")
@@ -40,7 +52,7 @@ KEEP_VALUES = ("231001-123456789012345", "SF1234567890123", "¥138.00", "满199�
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     root = tmp_path_factory.mktemp("redact")
     export = root / "pdd.csv"
-    export.write_text(HEADER + "".join(",".join(row) + "\n" for row in ROWS), encoding="utf-8-sig")
+    export.write_text(",".join(_ROW) + "\n" + "".join(",".join(row) + "\n" for row in ROWS), encoding="utf-8-sig")
     run_import([export], root / "store")
     return Store.open(root / "store")
 

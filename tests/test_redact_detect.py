@@ -232,7 +232,8 @@ def test_kinds_can_be_chosen() -> None:
 def test_prefilter_never_hides_a_finding() -> None:
     lines = [
         "手机13800001234", "１３８００００１２３４", "邮箱a@b.cn", "a＠b.cn", "微信：wx_abc123", "ｖｘ abcdef1",
-        "QQ 123456789", "收件人：张三", "我叫王芳", "寄到北京市朝阳区建国路88号", "阳光小区3栋2单元", "公司电话 87654321",
+        "QQ 123456789", "收件人：张三", "我叫王芳", "寄到北京市朝阳区建国路88号", "阳光小区3栋2单元",
+        "公司电话 87654321",
         "身份证110101199003077571", "卡号 6222 0212 3456 7890", "wxid_a1b2c3d4e5", "加V abcdef12", "好的", "在吗",
     ]  # fmt: skip
     passed = set(candidates(pa.array(lines)).tolist())

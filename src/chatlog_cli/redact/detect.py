@@ -227,8 +227,20 @@ _CHAT_HINT: Final = re.compile(
     "|".join(
         re.escape(w)
         for w in (
-            "微信", "威信", "薇信", "维信", "v信", "V信", "weixin", "WeChat", "wechat", "Wechat", "扣扣", "企鹅",
-            *(a + b for a in "vVwW" for b in "xX"), *(a + s + b for a in "+加" for s in ("", " ") for b in "vVwW"),
+            "微信",
+            "威信",
+            "薇信",
+            "维信",
+            "v信",
+            "V信",
+            "weixin",
+            "WeChat",
+            "wechat",
+            "Wechat",
+            "扣扣",
+            "企鹅",
+            *(a + b for a in "vVwW" for b in "xX"),
+            *(a + s + b for a in "+加" for s in ("", " ") for b in "vVwW"),
             *(a + b for a in "Qq" for b in "Qq"),
         )
     )
