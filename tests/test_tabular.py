@@ -359,3 +359,22 @@ def test_real_old_excel_xls_is_read(tmp_path: Path) -> None:
     ]
     assert rows[0]["order_id"] == "231101-123456789012345" and rows[0]["content"] == "你好，请问什么时候发货？"
     assert rows[2]["order_id"] is None and json.loads(rows[2]["extra"]) == {"damaged_order_id": "6.91234567890123E+18"}
+
+
+def test_csv_rows_keep_their_numbers_around_malformed_and_multi_line_rows(tmp_path: Path) -> None:
+    """A malformed row is rejected with its row number, and the rows after it keep theirs (not shifted up)."""
+    path = tmp_path / "pdd.csv"
+    path.write_text(
+        "会话ID,买家ID,买家昵称,客服账号,发送方,消息类型,消息内容,发送时间,订单编号\n"
+        'S1,1,a,店-小美,买家,文本,"在吗\n你好",2026-11-01 10:00:00,\n'
+        "S1,1,a,店-小美,买家,文本,少一列,2026-11-01 10:00:01\n"
+        "S1,1,a,店-小美,客服,文本,好的,2026-11-01 10:00:02,\n",
+        encoding="utf-8",
+    )
+    run_import([path], tmp_path / "store", format="pdd-csv")
+    rows = {r["content"]: r["source_line"] for r in messages(tmp_path / "store")}
+    assert rows == {"在吗\n你好": 2, "好的": 4}
+    from chatlog_cli.store import Store
+
+    rejects = Store.open(tmp_path / "store").read_rejects().to_pylist()
+    assert [(r["source_line"], r["reason_code"]) for r in rejects] == [(3, "bad_row")]

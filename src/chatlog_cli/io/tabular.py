@@ -117,8 +117,12 @@ class CsvSheet:
         headers = unique_headers(preview[header_index])
         delimiter = self._delimiter()
 
+        skipped: set[int] = set()
+
         def invalid_row(row: Any) -> str:
             number = None if row.number is None else int(row.number)
+            if number is not None:
+                skipped.add(number)
             on_bad_row(
                 BadRow(
                     number,
@@ -133,6 +137,9 @@ class CsvSheet:
             skip_rows=header_index + 1,
             column_names=headers,
             block_size=8 << 20,
+            # Single-threaded, pyarrow reports each malformed row's number (record, 1-based, counting the rows
+            # above the header); the good rows after it are numbered around it.
+            use_threads=False,
         )
         parse_options = pacsv.ParseOptions(
             delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row
@@ -142,7 +149,7 @@ class CsvSheet:
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )
-        return headers, self._batches(read_options, parse_options, convert_options, header_index)
+        return headers, self._batches(read_options, parse_options, convert_options, header_index, skipped)
 
     def _batches(
         self,
@@ -150,6 +157,7 @@ class CsvSheet:
         parse_options: pacsv.ParseOptions,
         convert_options: pacsv.ConvertOptions,
         header_index: int,
+        skipped: set[int],
     ) -> Iterator[pa.RecordBatch]:
         first_row = header_index + 2  # 1-based row number of the first data row
         try:
@@ -161,9 +169,14 @@ class CsvSheet:
                     convert_options=convert_options,
                 )
                 for batch in reader:
-                    rows = pa.array(np.arange(first_row, first_row + batch.num_rows, dtype=np.int64))
-                    first_row += batch.num_rows
-                    yield batch.append_column(ROW_COLUMN, rows)
+                    # A malformed row is reported while its block is parsed, before that block's batch.
+                    numbers = np.arange(first_row, first_row + batch.num_rows + len(skipped), dtype=np.int64)
+                    if skipped:
+                        numbers = numbers[~np.isin(numbers, np.fromiter(skipped, np.int64))]
+                    numbers = numbers[: batch.num_rows]
+                    if len(numbers):
+                        first_row = int(numbers[-1]) + 1
+                    yield batch.append_column(ROW_COLUMN, pa.array(numbers))
         except pa.ArrowInvalid as exc:
             text = str(exc)
             if "UTF8" in text or ("utf8" in text.lower() and "invalid" in text.lower()):
