@@ -1005,10 +1005,13 @@ def record(text_table: str, args: argparse.Namespace, failures: list[str]) -> No
     write_doc_section("bench_import", "\n".join(parts))
 
 
-def write_doc_section(name: str, body: str) -> None:
-    """Replace (or append) the section between `<!-- name:start -->` and `<!-- name:end -->` in performance.md."""
-    doc = ROOT / "docs" / "performance.md"
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Performance\n"
+def write_doc_section(name: str, body: str, doc: Path | None = None, title: str = "# Performance") -> None:
+    """Replace (or append) the section between `<!-- name:start -->` and `<!-- name:end -->` in a doc page.
+
+    The page is docs/performance.md unless `doc` names another; a missing page is created with `title`.
+    """
+    doc = doc or ROOT / "docs" / "performance.md"
+    text = doc.read_text(encoding="utf-8") if doc.exists() else f"{title}\n"
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     section = f"{start}\n{body}\n{end}"
     if start in text and end in text:
