@@ -73,7 +73,8 @@ def _cjk_except(excluded: str) -> str:
 
 # A label directly before a number that makes it an order, waybill, item or SKU id rather than personal data.
 _ID_LABEL_BEFORE: Final = re.compile(
-    r"(?:订单|单号|运单|快递单|物流单|包裹|商品|宝贝|货号|编号|编码|条码|型号|批次|工单|发票|券码?|SKU|sku|"
+    r"(?:订单|单号|运单|快递单|物流单|(?:这个|这|的|下|个)单|包裹|商品|宝贝|货号|编号|编码|条码|型号|批次|工单|发票|券码?|"
+    r"SKU|sku|"
     r"[Ii][Dd]|[A-Za-z_]*id=|item/|goods/|sku=)"
     r"[号码]?(?:编号|号)?(?:是|为|:)?\s*[:#=]?\s*$"
 )
@@ -214,14 +215,16 @@ _EMAIL: Final = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,12}(?![A-Za-z0-9])"
 )
-_WECHAT_CUE: Final = r"(?:微信号?|威信|薇信|维信|[vV]信|[vV][xX]|[wW][xX]|weixin|WeChat|wechat|[+加] ?[vVwW])"
+_WECHAT_CUE: Final = (
+    r"(?:微信号?|威信|薇信|维信|绿泡泡|[vV]信|[vV][xX]|[wW][xX]|weixin|WeChat|wechat|[+加] ?[vVwW]|[vV](?=号|:|\s))"
+)
 _WECHAT: Final = re.compile(
     rf"(?<![A-Za-z]){_WECHAT_CUE}\s*(?:号|id|ID)?\s*(?:是|为|:|=)?\s*"
     r"([A-Za-z][A-Za-z0-9_-]{5,19}|[0-9]{5,11})(?![A-Za-z0-9_-])"
 )
 _WXID: Final = re.compile(r"(?<![A-Za-z0-9_])wxid_[A-Za-z0-9]{6,20}(?![A-Za-z0-9_])")
 _QQ: Final = re.compile(
-    r"(?<![A-Za-z])(?:[Qq]{2}|扣扣|企鹅)\s*(?:号码?|群号?)?\s*(?:是|为|:|=)?\s*([1-9][0-9]{4,11})(?![0-9])"
+    r"(?<![A-Za-z])(?:[Qq]{2}|扣扣|企鹅|[Qq](?=号|:|\s))\s*(?:号码?|群号?)?\s*(?:是|为|:|=)?\s*([1-9][0-9]{4,11})(?![0-9])"
 )
 _CHAT_HINT: Final = re.compile(
     "|".join(
@@ -242,6 +245,8 @@ _CHAT_HINT: Final = re.compile(
             *(a + b for a in "vVwW" for b in "xX"),
             *(a + s + b for a in "+加" for s in ("", " ") for b in "vVwW"),
             *(a + b for a in "Qq" for b in "Qq"),
+            "绿泡泡",
+            *(a + b for a in "QqVv" for b in ("号", ":", " ")),
         )
     )
 )
@@ -275,12 +280,18 @@ _PROVINCE: Final = rf"(?:{_PROVINCES})(?:省|市|壮族自治区|回族自治区
 _ADMIN_UNIT: Final = rf"{_HAN_PLACE}{{1,5}}?(?:市|自治州|州|盟|地区|新区|区|县|旗|镇|乡|街道)"
 _PLACE_SUFFIXES: Final = (
     "大街", "大道", "胡同", "小区", "花园", "公寓", "大厦", "广场", "家园", "新村", "社区", "园区", "工业园", "工业区",
-    "开发区", "商城", "公馆", "宿舍", "路", "街", "巷", "弄", "村", "屯", "苑", "庄", "城", "府", "湾", "坊",
+    "开发区", "商城", "公馆", "宿舍", "路", "街", "巷", "弄", "村", "屯", "苑", "庄", "城", "府", "湾", "坊", "园", "区",
 )  # fmt: skip
 _PLACE: Final = rf"(?:{_HAN_PLACE}|[A-Za-z0-9]){{1,12}}?(?:{'|'.join(_PLACE_SUFFIXES)})"
 _NUMERAL_START: Final = "[0-9一二三四五六七八九十百零〇两A-Za-z]"
 _NUMERAL: Final = r"(?:[0-9]{1,5}|[一二三四五六七八九十百零〇两]{1,4}|[A-Za-z])"
 _UNIT: Final = r"(?:号楼|号院|号|弄|栋|幢|座|楼|单元|室|层|户|组|排|期)"
+# An estate without a road word, anchored on its building and unit (碧桂园6栋3单元303, 融创壹号院六号楼四单元302).
+_BUILDING_ADDRESS: Final = re.compile(
+    rf"(?:{_PROVINCE})?(?:{_ADMIN_UNIT}){{0,4}}(?:{_HAN_PLACE}|[A-Za-z0-9]){{0,12}}?"
+    rf"{_NUMERAL}(?:号楼|栋|幢|座)(?:-?{_NUMERAL}{_UNIT}){{1,4}}(?:-?[0-9]{{2,5}}(?:室|房|号)?)?(?![0-9])"
+)
+_PROVINCE_NAME: Final = re.compile(_PROVINCES)
 _STREET_ADDRESS: Final = re.compile(
     rf"(?:{_PROVINCE})?(?:{_ADMIN_UNIT}){{0,4}}{_PLACE}(?:-?{_NUMERAL}{_UNIT}){{1,6}}(?:-?[0-9]{{2,5}}(?:室|房|号)?)?"
     r"(?![0-9])"
@@ -288,7 +299,7 @@ _STREET_ADDRESS: Final = re.compile(
 _ADDRESS_CUE: Final = re.compile(
     r"(?:收货地址|收件地址|寄件地址|详细地址|地址|寄到|送到|发到|住在|住址)(?:是|为|改为|改成|:)?\s*"
 )
-_ADDRESS_TAIL: Final = re.compile(r"[^\s,.;!?，。；！？、]{4,60}")
+_ADDRESS_TAIL: Final = re.compile(r"[^\s,.;!?，。；！？、\[]{4,60}")
 _ADDRESS_ENDS_AT: Final = re.compile(r"电话|手机|联系|收货人|收件人|姓名|微信|谢谢|麻烦|[0-9]{7,}")
 _ADDRESS_NUMBER: Final = re.compile(r"[0-9]|号|栋|幢|室|单元")
 _ADDRESS_WORD: Final = re.compile(r"省|市|区|县|镇|乡|村|路|街|巷|弄|号|栋|幢|室|单元|小区")
@@ -300,9 +311,17 @@ _PLACE_HINT: Final = re.compile(
 )
 
 
+def _address_start(folded: str, start: int) -> int:
+    """Where an address match really starts: at a province name a few characters in (地址改成河南省… → 河南省)."""
+    province = _PROVINCE_NAME.search(folded, start + 1, start + 4)
+    return province.start() if province is not None else start
+
+
 def _addresses(folded: str) -> Iterator[Finding]:
-    for m in _STREET_ADDRESS.finditer(folded):
-        yield Finding(ADDRESS, m.start(), m.end(), m.group())
+    for pattern in (_STREET_ADDRESS, _BUILDING_ADDRESS):
+        for m in pattern.finditer(folded):
+            start = _address_start(folded, m.start())
+            yield Finding(ADDRESS, start, m.end(), folded[start : m.end()])
     for cue in _ADDRESS_CUE.finditer(folded):
         tail = _ADDRESS_TAIL.match(folded, cue.end())
         if tail is None:
@@ -313,7 +332,8 @@ def _addresses(folded: str) -> Iterator[Finding]:
             end = stop.start()
         text = folded[tail.start() : end]
         if len(text) >= 4 and _ADDRESS_WORD.search(text) and _ADDRESS_NUMBER.search(text):
-            yield Finding(ADDRESS, tail.start(), end, text)
+            start = _address_start(folded, tail.start())
+            yield Finding(ADDRESS, start, end, folded[start:end])
 
 
 # --- names -------------------------------------------------------------------------------------------------------
@@ -325,7 +345,7 @@ _SURNAMES: Final = (
     "姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫严段雷侯龙史陶黎贺顾毛郝龚邵万钱覃武戴莫孔向汤常温康施"
     "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷"
     "盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏"
-    "席卫米柏宗瞿桂佟臧闵苟邬边卞姬师仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝封谈匡鞠惠荆冀郁胥班储"
+    "席卫米柏宗瞿桂佟臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝封谈匡鞠惠荆冀郁胥班储"
     "栗燕楚鄢劳谌奚皮粟冼蔺闻厉伊仝郜阚权帅屠朴盖练廉禹井祖漆巴丰支卿狄计索宣晋芮扈晁阙浦戈伏鹿薄邸雍辜"
     "羊乌母裘亓修邰赫杭况逯隆茹诸战慕危亢嵇湛宾戎勾茅利於呼揭尉冶斯束檀衣昝奉植衡富尧"
 )
@@ -333,23 +353,57 @@ _COMPOUND_SURNAMES: Final = (
     "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|夏侯|轩辕|令狐|宇文|司徒|端木|独孤|南宫|西门|申屠"
 )
 _HAN_NAME: Final = _cjk_except(_NOT_IN_PLACE + "电手地联收身微先女士号码姓名信息写错有误填空栏")
+_PERSON: Final = rf"(?:{_COMPOUND_SURNAMES}|[{_SURNAMES}]){_HAN_NAME}{{1,2}}"
+_NAME_CUES: Final = (
+    "收件人", "收货人", "联系人", "寄件人", "签收人", "持卡人", "开户名", "开户人", "户名", "真实姓名", "姓名", "名字",
+    "我叫", "叫我", "本人",
+)  # fmt: skip
+_RELATIVE: Final = r"(?:我的?(?:老婆|老公|爱人|妈妈?|爸爸?|朋友|同事|家人|女朋友|男朋友|儿子|女儿|姐姐?|哥哥?|弟弟|妹妹))?"
+# A cue, then either the name or a short phrase ending in a verb (收件人写错了，应该是唐敏 / 收件人已改为刘欣妍).
 _NAME: Final = re.compile(
-    r"(?:收件人|收货人|联系人|寄件人|签收人|持卡人|开户名|开户人|户名|真实姓名|姓名|名字|我叫|叫我|本人)"
-    r"(?:是|为|叫|改成|改为|换成|写成|:)?\s*"
-    rf"((?:{_COMPOUND_SURNAMES}|[{_SURNAMES}]){_HAN_NAME}{{1,2}})"
+    f"(?:{'|'.join(_NAME_CUES)})"
+    r"(?:[^。.!！?？\n]{0,8}?(?:应该是|改为|改成|换成|写成|写|是|为|叫))?\s*:?\s*" + _RELATIVE + r"\s*"
+    rf"({_PERSON})"
 )
+# 我是陈强，… : a self-introduction counts only when the name ends there (not 我是江苏的).
+_NAME_SELF: Final = re.compile(rf"我是({_PERSON})(?=[\s,.;:!?，。；：！？]|$)")
 _NAME_ENDS_AT: Final = re.compile(r"先生|小姐|女士|同学|老师|师傅|老板|亲")
-_NAME_HINT: Final = re.compile(r"收件人|收货人|联系人|寄件人|签收人|持卡人|开户|户名|姓名|名字|我叫|叫我|本人")
+# Words that start with a surname character but are not names.
+_NOT_NAMES: Final = frozenset(
+    "谢谢 麻烦 马上 方便 收到 辛苦 费心 师傅 包裹 包邮 快递 查询 付款 支付 修改 申请 尚未 解决 成功 凌晨 周末 时间 "
+    "金额 余额 颜色 单号 邮费 商品 商家 信息 关于 关注 任何 于是 万一 常用 顾客 安装 安全 高兴 白色 黄色 金色 蓝色 "
+    "许多 曾经 严重 温馨 文件 范围 陆续 符合 舒服 尤其 费用 沙发 祝您 衣服 程序 司机 路上 车上 向您 方式 方法".split()
+)
+_NAME_HINT: Final = re.compile("|".join([*_NAME_CUES, "我是"]))
+# A bare name directly beside a phone number, 身份证 or card (pasted receiver blocks: 陈海燕 18112345678), bounded by
+# the start of the text or a separator on its other side.
+_NAME_BEFORE_NUMBER: Final = re.compile(rf"(?:^|(?<=[\s,;:，。；：、]))({_PERSON})[\s,;:，；：]*$")
+_NAME_AFTER_NUMBER: Final = re.compile(rf"^[\s,;:，；：、]+({_PERSON})(?=$|[\s,.;:!?，。；：！？、0-9])")
+_NAME_NEIGHBOURS: Final = frozenset({PHONE, LANDLINE, IDCARD, BANKCARD})
+
+
+def _trim_name(name: str) -> str:
+    stop = _NAME_ENDS_AT.search(name, 1)
+    name = name[: stop.start()] if stop is not None else name
+    return name if len(name) >= 2 and name not in _NOT_NAMES and name[:2] not in _NOT_NAMES else ""
 
 
 def _names(folded: str) -> Iterator[Finding]:
-    for m in _NAME.finditer(folded):
-        name = m.group(1)
-        stop = _NAME_ENDS_AT.search(name, 1)
-        if stop is not None:
-            name = name[: stop.start()]
-        if len(name) >= 2:
-            yield Finding(NAME, m.start(1), m.start(1) + len(name), name)
+    for pattern in (_NAME, _NAME_SELF):
+        for m in pattern.finditer(folded):
+            name = _trim_name(m.group(1))
+            if name:
+                yield Finding(NAME, m.start(1), m.start(1) + len(name), name)
+
+
+def _names_beside(folded: str, numbers: list[Finding]) -> Iterator[Finding]:
+    for f in numbers:
+        before = _NAME_BEFORE_NUMBER.search(folded, max(0, f.start - 8), f.start)
+        if before is not None and (name := _trim_name(before.group(1))):
+            yield Finding(NAME, before.start(1), before.start(1) + len(name), name)
+        after = _NAME_AFTER_NUMBER.match(folded[f.end : f.end + 10])
+        if after is not None and (name := _trim_name(after.group(1))):
+            yield Finding(NAME, f.end + after.start(1), f.end + after.start(1) + len(name), name)
 
 
 # --- resolution ----------------------------------------------------------------------------------------------------
@@ -403,20 +457,11 @@ def _candidates(folded: str) -> list[Finding]:
     return found
 
 
-def find_pii(text: str, kinds: Iterable[str] | None = None) -> list[Finding]:
-    """All personal data in `text`, as non-overlapping findings in text order."""
-    if not text:
-        return []
-    folded = fold(text) if _NEEDS_FOLD.search(text) else text
-    candidates = _candidates(folded)
-    if kinds is not None:
-        wanted = frozenset(kinds)
-        candidates = [f for f in candidates if f.kind in wanted]
-    if not candidates:
-        return []
-    if len(candidates) == 1 and not _OWN_TOKEN.search(folded):
-        return candidates
+def _resolve(folded: str, candidates: list[Finding]) -> list[Finding]:
+    """Non-overlapping findings: higher-priority kinds first; addresses and names may be clipped around them."""
     taken = [m.span() for m in _OWN_TOKEN.finditer(folded)]
+    if len(candidates) == 1 and not taken:
+        return candidates
     candidates.sort(key=lambda f: (_PRIORITY[f.kind], f.start, -f.end))
     accepted: list[Finding] = []
     for f in candidates:
@@ -425,11 +470,31 @@ def find_pii(text: str, kinds: Iterable[str] | None = None) -> list[Finding]:
             accepted.append(f)
         elif f.kind in _CLIPPABLE and parts:
             start, end = max(parts, key=lambda p: p[1] - p[0])
-            if end - start < 2:
+            piece = folded[start:end]
+            # What is left of a clipped address must still look like one (not a trailing `[微笑]`).
+            if end - start < 2 or (f.kind == ADDRESS and not _ADDRESS_NUMBER.search(piece)):
                 continue
-            accepted.append(Finding(f.kind, start, end, f.value if f.kind != ADDRESS else folded[start:end]))
+            accepted.append(Finding(f.kind, start, end, f.value if f.kind != ADDRESS else piece))
         else:
             continue
         taken.append((accepted[-1].start, accepted[-1].end))
     accepted.sort(key=lambda f: f.start)
+    return accepted
+
+
+def find_pii(text: str, kinds: Iterable[str] | None = None) -> list[Finding]:
+    """All personal data in `text`, as non-overlapping findings in text order."""
+    if not text:
+        return []
+    folded = fold(text) if _NEEDS_FOLD.search(text) else text
+    candidates = _candidates(folded)
+    if not candidates:
+        return []
+    numbers = [f for f in candidates if f.kind in _NAME_NEIGHBOURS]
+    if numbers:
+        candidates.extend(_names_beside(folded, numbers))
+    accepted = _resolve(folded, candidates)
+    if kinds is not None:
+        wanted = frozenset(kinds)
+        accepted = [f for f in accepted if f.kind in wanted]
     return accepted
