@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from chatlog_cli import __version__
-from chatlog_cli.cli import export, formats, import_, info, rejects, search, show, sql
+from chatlog_cli.cli import export, formats, import_, info, rejects, scan, search, show, sql
 
 app = typer.Typer(
     name="chatlog",
@@ -42,6 +42,7 @@ app.command("search")(search.search_command)
 app.command("show")(show.show_command)
 app.command("export")(export.export_command)
 app.command("sql")(sql.sql_command)
+app.command("scan")(scan.scan_command)
 
 
 def main() -> None:
