@@ -67,3 +67,9 @@ class KeyFileError(ChatlogError):
     """The redaction key is missing, unreadable, too short or readable by other users."""
 
     exit_code = 2
+
+
+class UnscannableFileError(InputFileError):
+    """`chatlog scan` cannot read a file, so it cannot vouch for it: never reported as clean."""
+
+    exit_code = 2

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from chatlog_cli import __version__
-from chatlog_cli.cli import archive, export, formats, import_, info, redact, rejects, search, show, sql
+from chatlog_cli.cli import archive, export, formats, import_, info, redact, rejects, scan, search, show, sql
 
 app = typer.Typer(
     name="chatlog",
@@ -43,6 +43,7 @@ app.command("show")(show.show_command)
 app.command("export")(export.export_command)
 app.command("sql")(sql.sql_command)
 app.add_typer(redact.redact_app, name="redact")
+app.command("scan")(scan.scan_command)
 app.command("archive")(archive.archive_command)
 
 
