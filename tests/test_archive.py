@@ -6,14 +6,15 @@ import hashlib
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_redact import RAW_VALUES, cli
-from test_redact import store as store  # noqa: F401  (the module-scoped fixture store)
 
 from chatlog_cli.redact import archive as archive_module
 from chatlog_cli.redact.replace import Redactor
 from chatlog_cli.store import Store
+from test_redact import RAW_VALUES, cli
+from test_redact import store as store
 
 
 def archive(store: Store, out: Path, *extra: str) -> tuple[int, str, str]:
@@ -50,7 +51,7 @@ def test_rerunning_replaces_the_month(store: Store, tmp_path: Path) -> None:
     assert code == 0 and stdout == ""
     month = tmp_path / "2026-10"
     assert not (month / "stale.txt").exists()
-    assert pq.read_table(month / "messages.parquet").num_rows == pq.read_table(pq.BufferReader(first)).num_rows
+    assert pq.read_table(month / "messages.parquet").num_rows == pq.read_table(pa.BufferReader(first)).num_rows
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2026-10"]
 
 

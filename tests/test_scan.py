@@ -227,10 +227,11 @@ def test_archive_folder_and_file_names(tmp_path: Path) -> None:
     report = scan_paths([folder])
     assert kinds_at(report, file="聊天记录.xlsx", row=2, column="A") == {"phone"}
     name_hits = [h for h in report.hits if h.column == FILE_NAME_COLUMN]
-    assert sorted(h.kind for h in name_hits) == ["idcard", "phone"]  # the folder's name once, not once per file
+    # the folder's name once, not once per file (李四 beside the 身份证 is a name too)
+    assert sorted(h.kind for h in name_hits) == ["idcard", "name", "phone"]
     assert all(PHONE not in h.file and IDCARD not in h.file for h in report.hits)
     assert any(h.file.endswith("张三_138****5678.txt") for h in name_hits)
-    assert report.hits_by_kind == {"phone": 2, "idcard": 1}
+    assert report.hits_by_kind == {"phone": 2, "idcard": 1, "name": 1}
 
 
 def test_zip_members(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ import json
 import shutil
 import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -27,7 +26,7 @@ from chatlog_cli.find.filters import MessageFilter
 from chatlog_cli.find.timespec import parse_span
 from chatlog_cli.redact.replace import Redactor
 from chatlog_cli.redact.run import RedactReport, redact_store, redaction_info, swap_into_place
-from chatlog_cli.redact.table import redact_sessions
+from chatlog_cli.redact.table import label_of, redact_sessions
 from chatlog_cli.store.query import connect
 from chatlog_cli.store.store import Store
 
@@ -174,10 +173,10 @@ def _scan_or_fail(directory: Path, month: str) -> None:
     from chatlog_cli.redact.scan import scan_paths
 
     result = scan_paths([directory])
-    if result.total_hits:
-        kinds = Counter(hit.kind for hit in result.hits)
+    if not result.clean:
+        kinds = "、".join(f"{label_of(k)} {n}" for k, n in result.hits_by_kind.items()) or "无法读取的文件"
         raise ResidualPiiError(
-            f"{month} 的归档在发布前扫描发现 {result.total_hits} 处疑似个人信息（{dict(kinds)}），"
+            f"{month} 的归档在发布前扫描发现 {result.total_hits} 处疑似个人信息（{kinds}），"
             "未发布，旧归档保持不变。请用 chatlog scan 查看位置，并反馈给开发者。"
         )
 

@@ -113,6 +113,23 @@ _WAYBILL_PREFIX: Final = re.compile(r"(?:SF|YT|JT|JD[A-Z]{0,2}|ZTO|YD|YZ|DPK|KYE
 _LETTERS_BEFORE: Final = re.compile(r"[A-Za-z]+$")
 
 
+_TOKEN_CHARS: Final = re.compile(r"[A-Za-z0-9_]*")
+_LONG_TOKEN: Final = 16
+
+
+def _inside_hash(folded: str, start: int, end: int) -> bool:
+    """Digits inside a long run of letters and digits (an image URL's hash, a session key) are not a number."""
+    left = start
+    while left > 0 and (folded[left - 1].isascii() and (folded[left - 1].isalnum() or folded[left - 1] == "_")):
+        left -= 1
+    right = _TOKEN_CHARS.match(folded, end)
+    token_end = right.end() if right is not None else end
+    if token_end - left < _LONG_TOKEN or (left == start and token_end == end):
+        return False
+    token = folded[left:token_end]
+    return any(c.isalpha() for c in token) and sum(c.isdigit() for c in token) < len(token) - 1
+
+
 def _after_waybill_prefix(folded: str, start: int) -> bool:
     letters = _LETTERS_BEFORE.search(folded[max(0, start - 6) : start])
     return letters is not None and _WAYBILL_PREFIX.fullmatch(letters.group()) is not None
@@ -152,6 +169,8 @@ def _mobiles(folded: str) -> Iterator[Finding]:
         number = m.group(1) + m.group(2) + m.group(3)
         if not validate.is_mobile(number) or _after_waybill_prefix(folded, m.start()):
             continue
+        if _inside_hash(folded, m.start(), m.end()):
+            continue
         if _labelled_as_id(folded, m.start()) and _context_favours(folded, m.start(), _PHONE_WORDS) <= 0:
             continue
         yield Finding(PHONE, m.start(), m.end(), number)
@@ -161,6 +180,8 @@ def _landlines(folded: str) -> Iterator[Finding]:
     for m in _LANDLINE.finditer(folded):
         if _labelled_as_id(folded, m.start()) or _after_waybill_prefix(folded, m.start()):
             continue
+        if _inside_hash(folded, m.start(), m.end()):
+            continue
         yield Finding(LANDLINE, m.start(), m.end(), (m.group(1) or m.group(2)) + m.group(3))
     for m in _LOCAL_NUMBER.finditer(folded):
         yield Finding(LANDLINE, m.start(1), m.end(1), m.group(1))
@@ -169,7 +190,7 @@ def _landlines(folded: str) -> Iterator[Finding]:
 def _id_cards(folded: str) -> Iterator[Finding]:
     for m in _ID18.finditer(folded):
         number = _digits(m.group())
-        if not validate.is_id_shaped(number):
+        if not validate.is_id_shaped(number) or _inside_hash(folded, m.start(), m.end()):
             continue
         context = _context_favours(folded, m.start(), _ID_CARD_WORDS)
         if context > 0 or (validate.id_checksum_ok(number) and not _labelled_as_id(folded, m.start())):
@@ -177,6 +198,8 @@ def _id_cards(folded: str) -> Iterator[Finding]:
     for m in _ID15.finditer(folded):
         number = m.group()
         if not validate.is_id_shaped(number) or _after_waybill_prefix(folded, m.start()):
+            continue
+        if _inside_hash(folded, m.start(), m.end()):
             continue
         if _context_favours(folded, m.start(), _ID_CARD_WORDS) >= 0 and not _labelled_as_id(folded, m.start()):
             yield Finding(IDCARD, m.start(), m.end(), number)
@@ -195,6 +218,7 @@ def _is_card(folded: str, start: int, number: str, grouped: bool) -> bool:
         return False
     if not validate.card_bin_plausible(number):
         return False
+    # UnionPay (62…) numbers count without Luhn: some debit cards fail it, and no order id format starts so.
     if grouped or number.startswith("62"):
         return True
     return len(number) == 16 and validate.luhn_ok(number)
@@ -203,7 +227,7 @@ def _is_card(folded: str, start: int, number: str, grouped: bool) -> bool:
 def _bank_cards(folded: str) -> Iterator[Finding]:
     for m in _DIGIT_RUN.finditer(folded):
         number = _digits(m.group())
-        if _after_waybill_prefix(folded, m.start()):
+        if _after_waybill_prefix(folded, m.start()) or _inside_hash(folded, m.start(), m.end()):
             continue
         if _is_card(folded, m.start(), number, grouped=len(number) != len(m.group())):
             yield Finding(BANKCARD, m.start(), m.end(), number)
@@ -280,7 +304,8 @@ _PROVINCE: Final = rf"(?:{_PROVINCES})(?:省|市|壮族自治区|回族自治区
 _ADMIN_UNIT: Final = rf"{_HAN_PLACE}{{1,5}}?(?:市|自治州|州|盟|地区|新区|区|县|旗|镇|乡|街道)"
 _PLACE_SUFFIXES: Final = (
     "大街", "大道", "胡同", "小区", "花园", "公寓", "大厦", "广场", "家园", "新村", "社区", "园区", "工业园", "工业区",
-    "开发区", "商城", "公馆", "宿舍", "路", "街", "巷", "弄", "村", "屯", "苑", "庄", "城", "府", "湾", "坊", "园", "区",
+    "开发区", "商城", "公馆", "宿舍", "路", "街", "巷", "弄", "村", "屯", "苑", "庄", "城", "府", "湾", "坊", "园",
+    "区",
 )  # fmt: skip
 _PLACE: Final = rf"(?:{_HAN_PLACE}|[A-Za-z0-9]){{1,12}}?(?:{'|'.join(_PLACE_SUFFIXES)})"
 _NUMERAL_START: Final = "[0-9一二三四五六七八九十百零〇两A-Za-z]"
@@ -288,13 +313,13 @@ _NUMERAL: Final = r"(?:[0-9]{1,5}|[一二三四五六七八九十百零〇两]{1
 _UNIT: Final = r"(?:号楼|号院|号|弄|栋|幢|座|楼|单元|室|层|户|组|排|期)"
 # An estate without a road word, anchored on its building and unit (碧桂园6栋3单元303, 融创壹号院六号楼四单元302).
 _BUILDING_ADDRESS: Final = re.compile(
-    rf"(?:{_PROVINCE})?(?:{_ADMIN_UNIT}){{0,4}}(?:{_HAN_PLACE}|[A-Za-z0-9]){{0,12}}?"
+    rf"(?:{_PROVINCE} ?)?(?:{_ADMIN_UNIT} ?){{0,4}}(?:{_HAN_PLACE}|[A-Za-z0-9]){{0,12}}?"
     rf"{_NUMERAL}(?:号楼|栋|幢|座)(?:-?{_NUMERAL}{_UNIT}){{1,4}}(?:-?[0-9]{{2,5}}(?:室|房|号)?)?(?![0-9])"
 )
 _PROVINCE_NAME: Final = re.compile(_PROVINCES)
 _STREET_ADDRESS: Final = re.compile(
-    rf"(?:{_PROVINCE})?(?:{_ADMIN_UNIT}){{0,4}}{_PLACE}(?:-?{_NUMERAL}{_UNIT}){{1,6}}(?:-?[0-9]{{2,5}}(?:室|房|号)?)?"
-    r"(?![0-9])"
+    rf"(?:{_PROVINCE} ?)?(?:{_ADMIN_UNIT} ?){{0,4}}{_PLACE}(?:-?{_NUMERAL}{_UNIT}){{1,6}}"
+    r"(?:-?[0-9]{2,5}(?:室|房|号)?)?(?![0-9])"
 )
 _ADDRESS_CUE: Final = re.compile(
     r"(?:收货地址|收件地址|寄件地址|详细地址|地址|寄到|送到|发到|住在|住址)(?:是|为|改为|改成|:)?\s*"
@@ -304,10 +329,17 @@ _ADDRESS_ENDS_AT: Final = re.compile(r"电话|手机|联系|收货人|收件人|
 _ADDRESS_NUMBER: Final = re.compile(r"[0-9]|号|栋|幢|室|单元")
 _ADDRESS_WORD: Final = re.compile(r"省|市|区|县|镇|乡|村|路|街|巷|弄|号|栋|幢|室|单元|小区")
 _ADDRESS_CUES: Final = ("地址", "寄到", "送到", "发到", "住在", "住址")
+_BUILDING_WORDS: Final = ("号楼", "栋", "幢", "单元")
 # Hints are flat alternations of literals: Python's `re` then scans for their first characters only, five
 # times faster than a group or a class up front (measured on JDDC text).
 _PLACE_HINT: Final = re.compile(
-    "|".join([*(f"{c}-?{_NUMERAL_START}" for c in sorted({w[-1] for w in _PLACE_SUFFIXES})), *_ADDRESS_CUES])
+    "|".join(
+        [
+            *(f"{c}-?{_NUMERAL_START}" for c in sorted({w[-1] for w in _PLACE_SUFFIXES})),
+            *_ADDRESS_CUES,
+            *_BUILDING_WORDS,
+        ]
+    )
 )
 
 
@@ -358,7 +390,9 @@ _NAME_CUES: Final = (
     "收件人", "收货人", "联系人", "寄件人", "签收人", "持卡人", "开户名", "开户人", "户名", "真实姓名", "姓名", "名字",
     "我叫", "叫我", "本人",
 )  # fmt: skip
-_RELATIVE: Final = r"(?:我的?(?:老婆|老公|爱人|妈妈?|爸爸?|朋友|同事|家人|女朋友|男朋友|儿子|女儿|姐姐?|哥哥?|弟弟|妹妹))?"
+_RELATIVE: Final = (
+    r"(?:我的?(?:老婆|老公|爱人|妈妈?|爸爸?|朋友|同事|家人|女朋友|男朋友|儿子|女儿|姐姐?|哥哥?|弟弟|妹妹))?"
+)
 # A cue, then either the name or a short phrase ending in a verb (收件人写错了，应该是唐敏 / 收件人已改为刘欣妍).
 _NAME: Final = re.compile(
     f"(?:{'|'.join(_NAME_CUES)})"
@@ -370,22 +404,31 @@ _NAME_SELF: Final = re.compile(rf"我是({_PERSON})(?=[\s,.;:!?，。；：！�
 _NAME_ENDS_AT: Final = re.compile(r"先生|小姐|女士|同学|老师|师傅|老板|亲")
 # Words that start with a surname character but are not names.
 _NOT_NAMES: Final = frozenset(
-    "谢谢 麻烦 马上 方便 收到 辛苦 费心 师傅 包裹 包邮 快递 查询 付款 支付 修改 申请 尚未 解决 成功 凌晨 周末 时间 "
-    "金额 余额 颜色 单号 邮费 商品 商家 信息 关于 关注 任何 于是 万一 常用 顾客 安装 安全 高兴 白色 黄色 金色 蓝色 "
-    "许多 曾经 严重 温馨 文件 范围 陆续 符合 舒服 尤其 费用 沙发 祝您 衣服 程序 司机 路上 车上 向您 方式 方法".split()
-)
+    [
+        "谢谢", "麻烦", "马上", "方便", "收到", "辛苦", "费心", "师傅", "包裹", "包邮", "快递", "查询",
+        "付款", "支付", "修改", "申请", "尚未", "解决", "成功", "凌晨", "周末", "时间", "金额", "余额",
+        "颜色", "单号", "邮费", "商品", "商家", "信息", "关于", "关注", "任何", "于是", "万一", "常用",
+        "顾客", "安装", "安全", "高兴", "白色", "黄色", "金色", "蓝色", "许多", "曾经", "严重", "温馨",
+        "文件", "范围", "陆续", "符合", "舒服", "尤其", "费用", "沙发", "祝您", "衣服", "程序", "司机",
+        "路上", "车上", "向您", "方式", "方法",
+    ]
+)  # fmt: skip
 _NAME_HINT: Final = re.compile("|".join([*_NAME_CUES, "我是"]))
 # A bare name directly beside a phone number, 身份证 or card (pasted receiver blocks: 陈海燕 18112345678), bounded by
 # the start of the text or a separator on its other side.
-_NAME_BEFORE_NUMBER: Final = re.compile(rf"(?:^|(?<=[\s,;:，。；：、]))({_PERSON})[\s,;:，；：]*$")
-_NAME_AFTER_NUMBER: Final = re.compile(rf"^[\s,;:，；：、]+({_PERSON})(?=$|[\s,.;:!?，。；：！？、0-9])")
+_NAME_BEFORE_NUMBER: Final = re.compile(rf"(?:^|(?<=[\s,;:!?，。；：！？、]))({_PERSON})[\s,;:，；：]*$")
+_NAME_AFTER_NUMBER: Final = re.compile(rf"^[\s,;:，；：、]+({_PERSON})(?![\u4e00-\u9fff])")
+# Place names start with surname characters too (江苏省, 安徽省 合肥市): never a name.
+_PLACE_NAME: Final = re.compile(rf"^(?:{_PROVINCES})|[省市区县镇乡村路街]$")
 _NAME_NEIGHBOURS: Final = frozenset({PHONE, LANDLINE, IDCARD, BANKCARD})
 
 
 def _trim_name(name: str) -> str:
     stop = _NAME_ENDS_AT.search(name, 1)
     name = name[: stop.start()] if stop is not None else name
-    return name if len(name) >= 2 and name not in _NOT_NAMES and name[:2] not in _NOT_NAMES else ""
+    if len(name) < 2 or name in _NOT_NAMES or name[:2] in _NOT_NAMES or _PLACE_NAME.search(name):
+        return ""
+    return name
 
 
 def _names(folded: str) -> Iterator[Finding]:

@@ -48,15 +48,15 @@ AT_SIGN: Final = r"[@\x{ff20}]"
 # detect._WECHAT_CUE and detect._WXID (wxid_ starts with `wx`).
 WECHAT_CUE: Final = (
     f"微信|威信|薇信|维信|{_wide('v')}信|{_wide('vx')}|{_wide('wx')}|{_wide('weixin')}|{_wide('wechat')}"
-    f"|[+\\x{{ff0b}}加]{WHITESPACE}*[vVwWｖＶｗＷ]"
+    f"|[+\\x{{ff0b}}加]{WHITESPACE}*[vVwWｖＶｗＷ]|绿泡泡|[vVｖＶ](?:号|[:：]|{WHITESPACE})"
 )
 # detect._PLACE_HINT: a street-like word before a house number, or an address cue.
 ADDRESS_CUE: Final = (
-    r"(?:路|街|道|巷|弄|村|屯|区|园|苑|厦|场|寓|庄|城|府|湾|坊|舍|同)[\-\x{ff0d}]?"
-    r"[0-9０-９一二三四五六七八九十两A-Za-zＡ-Ｚａ-ｚ]|地址|寄到|送到|发到|住在|住址"
+    r"(?:路|街|道|巷|弄|村|屯|区|园|苑|厦|场|寓|庄|城|府|湾|坊|舍|同|馆)[\-\x{ff0d}]?"
+    r"[0-9０-９一二三四五六七八九十百零〇两A-Za-zＡ-Ｚａ-ｚ]|地址|寄到|送到|发到|住在|住址|号楼|栋|幢|单元"
 )
 # detect._NAME_HINT.
-NAME_CUE: Final = r"收件人|收货人|联系人|寄件人|签收人|持卡人|开户|户名|姓名|名字|我叫|叫我|本人"
+NAME_CUE: Final = r"收件人|收货人|联系人|寄件人|签收人|持卡人|开户|户名|姓名|名字|我叫|叫我|本人|我是"
 # `scan` decodes `\uXXXX` escapes (JSON written with ensure_ascii) before detecting, so escaped text always passes.
 JSON_ESCAPE: Final = r"\\[uU][0-9a-fA-F]{4}"
 

@@ -32,6 +32,11 @@ MODES: Final[tuple[Mode, ...]] = ("mask", "label", "pseudonym")
 # counts stay exact in practice; 6 digits would merge ~300 pairs.
 TOKEN_HEX: Final = 8
 PERSON_TOKEN_HEX: Final = 10
+# Prefixes of the tokens that stand for buyers, agents and source files in redacted output.
+BUYER_TOKEN: Final = "买家"
+AGENT_TOKEN: Final = "客服"
+FILE_TOKEN: Final = "文件"
+TOKEN_PREFIXES: Final = (BUYER_TOKEN, AGENT_TOKEN, FILE_TOKEN)
 
 _NUMBER_KINDS: Final = frozenset({PHONE, LANDLINE, IDCARD, BANKCARD, QQ})
 _NON_DIGITS: Final = re.compile(r"[^0-9Xx]")
@@ -97,6 +102,8 @@ class Redactor:
             raise ValueError(f"unknown kinds {sorted(unknown)}")
         self.key_is_stable = key is not None
         self._key = key if key is not None else ephemeral_key()
+        # BLAKE2b with a key is a MAC like HMAC, and much faster; keyed once, copied per id.
+        self._id_mac = hashlib.blake2b(key=self._key[:64], digest_size=16, person=b"chatlog-id")
 
     @property
     def key_id(self) -> str:
@@ -142,7 +149,7 @@ class Redactor:
         """`text` with every finding replaced."""
         return self.redact_counted(text)[0]
 
-    def person_token(self, value: str, prefix: str = "买家") -> str:
+    def person_token(self, value: str, prefix: str = BUYER_TOKEN) -> str:
         """A buyer's (or agent's) nick or id as a token: the same person, the same token under one key."""
         return f"{prefix}_{self._digest('person', value)[:PERSON_TOKEN_HEX]}"
 
@@ -152,5 +159,6 @@ class Redactor:
         The store's ids are unkeyed hashes of buyer, time and content; published as they are, they would let
         anyone confirm a guess of the redacted text.
         """
-        # BLAKE2b with a key is a MAC like HMAC, and several times faster: ids are re-keyed row by row.
-        return hashlib.blake2b(value.encode(), key=self._key[:64], digest_size=16, person=b"chatlog-id").hexdigest()
+        mac = self._id_mac.copy()
+        mac.update(value.encode())
+        return mac.hexdigest()

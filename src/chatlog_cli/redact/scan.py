@@ -26,7 +26,7 @@ from chatlog_cli.io.sources import Source, display_member_name
 from chatlog_cli.redact import prefilter
 from chatlog_cli.redact.detect import Finding, find_pii
 from chatlog_cli.redact.kinds import KINDS, LABELS
-from chatlog_cli.redact.replace import PERSON_TOKEN_HEX, mask_value
+from chatlog_cli.redact.replace import PERSON_TOKEN_HEX, TOKEN_PREFIXES, mask_value
 from chatlog_cli.redact.scan_readers import SYSTEM_FILES, ZIP, Cells, read_cells, sniff, zip_members
 from chatlog_cli.store.store import MARKER, Store
 
@@ -37,7 +37,7 @@ STORE_FORMAT: Final = "store"
 # decimal digits inside them look like phone numbers about once in a thousand ids.
 _DIGEST: Final = r"^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$"
 # chatlog's pseudonyms for people and file names (`Redactor.person_token`): hex digits after a prefix, not a number.
-_PERSON_TOKEN: Final = re.compile(rf"(?:买家|客服|文件)_[0-9a-f]{{{PERSON_TOKEN_HEX}}}(?![0-9A-Za-z])")
+_PERSON_TOKEN: Final = re.compile(rf"(?:{'|'.join(TOKEN_PREFIXES)})_[0-9a-f]{{{PERSON_TOKEN_HEX}}}(?![0-9A-Za-z])")
 _JSON_ESCAPE: Final = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})|\\u([0-9a-f]{4})", re.IGNORECASE)
 
 ProgressCallback = Callable[[str, int], None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Final
@@ -20,16 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chatlog_cli import schema as s
-from chatlog_cli.redact import detect
+from chatlog_cli.redact import prefilter
 from chatlog_cli.redact.kinds import ADDRESS, IDCARD, LABELS, NAME, PHONE
-from chatlog_cli.redact.replace import Redactor
+from chatlog_cli.redact.replace import AGENT_TOKEN, FILE_TOKEN, Redactor
 
-# A superset of what any detector needs, checked on NFKC-folded text (full-width digits become ASCII): four
-# digits in a row (phone groups `138 1234 5678`, cards in groups of four, local numbers), `@`, and the cue
-# words of the WeChat/QQ, address and name detectors. tests/test_redact.py checks it never hides a finding.
-PREFILTER: Final = "|".join(
-    (r"[0-9]{4}", "@", detect._CHAT_HINT.pattern, detect._PLACE_HINT.pattern, detect._NAME_HINT.pattern)
-)
 # Columns of unmapped export fields (in `extra`) whose whole value is personal data, by header wording.
 _PERSONAL_HEADERS: Final = (
     (("身份证", "证件"), IDCARD),
@@ -57,17 +51,19 @@ def _distinct(array: pa.Array) -> tuple[pa.Array, pa.Array]:
     return encoded.dictionary, encoded.indices
 
 
-def candidates(values: pa.Array) -> np.ndarray:
+def candidates(values: pa.Array, kinds: Iterable[str] | None = None) -> np.ndarray:
     """Positions of the values the pre-filter lets through (could hold personal data)."""
-    folded = pc.utf8_normalize(values, "NFKC")
-    hit = pc.fill_null(pc.match_substring_regex(folded, PREFILTER), False)
+    hit = prefilter.may_contain(values, prefilter.pattern_for(kinds))
     return np.flatnonzero(hit.to_numpy(zero_copy_only=False))
 
 
 def map_distinct(
-    array: pa.Array | pa.ChunkedArray, change: Callable[[str], tuple[str, Counter[str]]], *, prefilter: bool = True
+    array: pa.Array | pa.ChunkedArray,
+    change: Callable[[str], tuple[str, Counter[str]]],
+    *,
+    only_candidates: bool = True,
 ) -> tuple[pa.Array, Counter[str], int]:
-    """Apply `change` to each distinct non-null value (only pre-filtered ones when `prefilter`).
+    """Apply `change` to each distinct non-null value (only pre-filtered ones when `only_candidates`).
 
     Returns the new array, the counts weighted by how many rows hold each value, and the rows changed.
     """
@@ -76,7 +72,7 @@ def map_distinct(
     if len(array) == 0 or array.null_count == len(array):
         return array, Counter(), 0
     dictionary, indices = _distinct(array)
-    positions = candidates(dictionary) if prefilter else np.arange(len(dictionary))
+    positions = candidates(dictionary) if only_candidates else np.arange(len(dictionary))
     if len(positions) == 0:
         return array, Counter(), 0
     values = dictionary.to_pylist()
@@ -133,7 +129,7 @@ def _tokens(array: pa.Array | pa.ChunkedArray, token: Callable[[str], str]) -> p
 def _file_token(redactor: Redactor, path: str) -> str:
     # File names can carry a buyer's nick (one file per contact) and paths a person's home directory.
     suffix = PurePath(path.split("!")[-1]).suffix
-    return redactor.person_token(path, prefix="文件") + suffix
+    return redactor.person_token(path, prefix=FILE_TOKEN) + suffix
 
 
 def redact_messages(table: pa.Table, redactor: Redactor, *, agents: bool = False) -> RedactedMessages:
@@ -157,7 +153,7 @@ def redact_messages(table: pa.Table, redactor: Redactor, *, agents: bool = False
         if name in table.column_names:
             columns[name] = _tokens(table[name], person)
     if s.AGENT in table.column_names and agents:
-        columns[s.AGENT] = _tokens(table[s.AGENT], lambda v: person(v, prefix="客服"))
+        columns[s.AGENT] = _tokens(table[s.AGENT], lambda v: person(v, prefix=AGENT_TOKEN))
     if s.SENDER in table.column_names:
         columns[s.SENDER] = _senders(table, redactor, agents=agents)
     for name in (s.MESSAGE_ID, s.CONVERSATION_ID):
@@ -179,7 +175,7 @@ def redact_sessions(table: pa.Table, redactor: Redactor, *, agents: bool = False
     }
     if agents:
         for name in (s.AGENT, "transferred_to"):
-            columns[name] = _tokens(table[name], lambda v: redactor.person_token(v, prefix="客服"))
+            columns[name] = _tokens(table[name], lambda v: redactor.person_token(v, prefix=AGENT_TOKEN))
     for name, array in columns.items():
         i = table.schema.get_field_index(name)
         table = table.set_column(i, table.schema.field(i), array)
@@ -193,7 +189,7 @@ def _senders(table: pa.Table, redactor: Redactor, *, agents: bool) -> pa.Array:
     tokens = _tokens(sender, redactor.person_token)
     result = pc.if_else(personal, tokens, sender)
     if agents:
-        agent_tokens = _tokens(sender, lambda v: redactor.person_token(v, prefix="客服"))
+        agent_tokens = _tokens(sender, lambda v: redactor.person_token(v, prefix=AGENT_TOKEN))
         result = pc.if_else(pc.equal(roles, "agent"), agent_tokens, result)
     return result
 
