@@ -32,6 +32,9 @@ MODES: Final[tuple[Mode, ...]] = ("mask", "label", "pseudonym")
 # counts stay exact in practice; 6 digits would merge ~300 pairs.
 TOKEN_HEX: Final = 8
 PERSON_TOKEN_HEX: Final = 10
+# Ids are re-keyed as SHA-256(key, separator, id): for fixed-format ids a keyed hash is a sound PRF, and DuckDB
+# computes the same function in SQL, so large outputs re-key ids inside the query (see run.py).
+ID_SEPARATOR: Final = "|"
 # Prefixes of the tokens that stand for buyers, agents and source files in redacted output.
 BUYER_TOKEN: Final = "买家"
 AGENT_TOKEN: Final = "客服"
@@ -102,8 +105,7 @@ class Redactor:
             raise ValueError(f"unknown kinds {sorted(unknown)}")
         self.key_is_stable = key is not None
         self._key = key if key is not None else ephemeral_key()
-        # BLAKE2b with a key is a MAC like HMAC, and much faster; keyed once, copied per id.
-        self._id_mac = hashlib.blake2b(key=self._key[:64], digest_size=16, person=b"chatlog-id")
+        self._id_prefix = hashlib.sha256(self._key + ID_SEPARATOR.encode())
 
     @property
     def key_id(self) -> str:
@@ -159,6 +161,10 @@ class Redactor:
         The store's ids are unkeyed hashes of buyer, time and content; published as they are, they would let
         anyone confirm a guess of the redacted text.
         """
-        mac = self._id_mac.copy()
-        mac.update(value.encode())
-        return mac.hexdigest()
+        digest = self._id_prefix.copy()
+        digest.update(value.encode())
+        return digest.hexdigest()[:32]
+
+    def rekey_id_sql(self, column: str) -> tuple[str, str]:
+        """`rekey_id` as a DuckDB expression over `column` and its one parameter (the key, never in the SQL)."""
+        return f"left(sha256(? || '{ID_SEPARATOR}' || {column}), 32)", self._key.decode("utf-8", "replace")

@@ -80,11 +80,16 @@ def is_file_target(path: Path) -> bool:
     return path.suffix.lower() in FILE_SUFFIXES
 
 
-def _selected(con: Any, where: MessageFilter, *, with_month: bool) -> pa.RecordBatchReader:
+def _selected(con: Any, where: MessageFilter, redactor: Redactor, *, with_month: bool) -> pa.RecordBatchReader:
+    """The selected messages in time order, their ids already re-keyed (in DuckDB's threads, not Python)."""
     condition, params = where.where()
     month = f", strftime({local_time_sql()}, '%Y-%m') AS month" if with_month else ""
+    message_id, key = redactor.rekey_id_sql(s.MESSAGE_ID)
+    conversation_id, _ = redactor.rekey_id_sql(s.CONVERSATION_ID)
     relation = con.sql(
-        f"SELECT *{month} FROM messages WHERE {condition} ORDER BY sent_at, source_file, source_line", params=params
+        f"SELECT * REPLACE ({message_id} AS {s.MESSAGE_ID}, {conversation_id} AS {s.CONVERSATION_ID}){month} "
+        f"FROM messages WHERE {condition} ORDER BY sent_at, source_file, source_line",
+        params=[key, key, *params],
     )
     return relation.to_arrow_reader(BATCH_ROWS)
 
@@ -118,8 +123,10 @@ def redact_store(
             from chatlog_cli.export.writers import resolve_format, write_export
 
             resolve_format(out, format)
-            selected = _selected(con, where, with_month=False)
-            batches = redact_batches(_counted(selected, on_rows), redactor, agents=agents, totals=totals)
+            selected = _selected(con, where, redactor, with_month=False)
+            batches = redact_batches(
+                _counted(selected, on_rows), redactor, agents=agents, rekey_ids=False, totals=totals
+            )
             reader = pa.RecordBatchReader.from_batches(selected.schema, batches)
             result = write_export(reader, out, format=format, encoding=encoding)
             report = RedactReport(result.path, result.format)
@@ -151,7 +158,7 @@ def dry_run(
     con = _connect(store, spill)
     report = RedactReport(None, "dry-run")
     try:
-        for batch in _selected(con, where, with_month=False):
+        for batch in _selected(con, where, redactor, with_month=False):
             column = batch.column(s.CONTENT)
             redacted, counts, changed = map_distinct(column, redactor.redact_counted)
             report.messages += batch.num_rows
@@ -192,9 +199,13 @@ def _write_store_copy(
         target = Store.open(tmp, create=True)
         import_id = new_import_id()
         started_at = dt.datetime.now(dt.UTC)
-        selected = _selected(con, where, with_month=True)
+        selected = _selected(con, where, redactor, with_month=True)
         batches = redact_batches(
-            _with_import_id(_counted(selected, on_rows), import_id), redactor, agents=agents, totals=totals
+            _with_import_id(_counted(selected, on_rows), import_id),
+            redactor,
+            agents=agents,
+            rekey_ids=False,
+            totals=totals,
         )
         written = write_partitions(target, pa.RecordBatchReader.from_batches(selected.schema, batches), import_id)
         sessions = _copy_sessions(con, target, where, redactor, import_id, agents=agents)

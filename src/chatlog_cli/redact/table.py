@@ -132,11 +132,14 @@ def _file_token(redactor: Redactor, path: str) -> str:
     return redactor.person_token(path, prefix=FILE_TOKEN) + suffix
 
 
-def redact_messages(table: pa.Table, redactor: Redactor, *, agents: bool = False) -> RedactedMessages:
+def redact_messages(
+    table: pa.Table, redactor: Redactor, *, agents: bool = False, rekey_ids: bool = True
+) -> RedactedMessages:
     """The same rows with personal data replaced; message/conversation ids re-keyed; other columns as they were.
 
     Buyers' nicks and ids become tokens in every mode, and so does the sender of buyer (and unknown-role)
     messages; agents' nicks only with `agents`. Order, product and shop columns and times are never changed.
+    `rekey_ids=False` when the ids were already re-keyed (in SQL, `Redactor.rekey_id_sql`).
     """
     result = RedactedMessages(table)
     columns: dict[str, Any] = {}
@@ -156,7 +159,7 @@ def redact_messages(table: pa.Table, redactor: Redactor, *, agents: bool = False
         columns[s.AGENT] = _tokens(table[s.AGENT], lambda v: person(v, prefix=AGENT_TOKEN))
     if s.SENDER in table.column_names:
         columns[s.SENDER] = _senders(table, redactor, agents=agents)
-    for name in (s.MESSAGE_ID, s.CONVERSATION_ID):
+    for name in (s.MESSAGE_ID, s.CONVERSATION_ID) if rekey_ids else ():
         if name in table.column_names:
             columns[name] = _tokens(table[name], redactor.rekey_id)
     if s.SOURCE_FILE in table.column_names:
@@ -202,14 +205,19 @@ def _replace_columns(table: pa.Table, columns: dict[str, Any]) -> pa.Table:
 
 
 def redact_batches(
-    batches: Iterator[pa.RecordBatch], redactor: Redactor, *, agents: bool = False, totals: Counter[str] | None = None
+    batches: Iterator[pa.RecordBatch],
+    redactor: Redactor,
+    *,
+    agents: bool = False,
+    rekey_ids: bool = True,
+    totals: Counter[str] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Redact a stream of message batches, adding each batch's counts to `totals` (kind → findings).
 
     `totals["messages"]` and `totals["messages_changed"]` count rows seen and rows whose text changed.
     """
     for batch in batches:
-        redacted = redact_messages(pa.Table.from_batches([batch]), redactor, agents=agents)
+        redacted = redact_messages(pa.Table.from_batches([batch]), redactor, agents=agents, rekey_ids=rekey_ids)
         if totals is not None:
             totals.update(redacted.counts)
             totals["messages"] += batch.num_rows
