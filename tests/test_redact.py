@@ -114,6 +114,9 @@ def test_store_copy_is_a_store_and_the_source_is_untouched(store: Store, tmp_pat
     # The unmapped 收货手机 column is personal by its header.
     extras = [json.loads(r["extra"]) for r in rows if r["extra"]]
     assert any(e.get("收货手机") == "[手机号]" for e in extras)
+    # Raw exports cannot be imported into a redacted copy.
+    code, _, stderr = cli("import", "--store", str(out), str(store.root.parent / "pdd.csv"))
+    assert code != 0 and "脱敏副本" in stderr and len(Store.open(out).read_messages()) == 6
     # Running again replaces the earlier copy; a directory holding anything else is refused.
     redact_store(store, MessageFilter(), out, Redactor("label"))
     other = tmp_path / "other"

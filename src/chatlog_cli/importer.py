@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from chatlog_cli import __version__
-from chatlog_cli.errors import ChatlogError, InputFileError, UsageError
+from chatlog_cli.errors import ChatlogError, InputFileError, StoreError, UsageError
 from chatlog_cli.io.sources import Source, expand_inputs
 from chatlog_cli.platforms import detect, get_format, platforms
 from chatlog_cli.platforms.base import ExportFormat, Parsed, ParseOptions, Sample
 from chatlog_cli.platforms.mapping import load_mapping
 from chatlog_cli.store.ingest import ingest, write_rejects
 from chatlog_cli.store.sessions import SessionMatching, ingest_sessions, session_matching
-from chatlog_cli.store.store import Store, new_import_id
+from chatlog_cli.store.store import REDACTION_INFO, Store, new_import_id
 
 Status = Literal["imported", "already_imported", "failed"]
 
@@ -126,6 +126,11 @@ def import_files(
         raise UsageError("没有找到要导入的文件（目录为空？）。")
     results = [FileResult(m.argument, "failed", error=m.message) for m in missing]
     store = Store.open(store_dir, create=True)
+    if (store.root / REDACTION_INFO).exists():
+        # Raw exports imported next to redacted rows would leak the very data the copy was made without.
+        raise StoreError(
+            f"{store.root} 是脱敏副本（chatlog redact 生成），不能再导入原始聊天记录。请导入到原数据目录（--store）。"
+        )
     with store.writing():
         for index, source in enumerate(sources):
             if progress is not None:

@@ -31,13 +31,11 @@ from chatlog_cli.redact.kinds import KINDS
 from chatlog_cli.redact.replace import Redactor
 from chatlog_cli.redact.table import map_distinct, redact_batches, redact_sessions
 from chatlog_cli.store.query import connect, local_time_sql
-from chatlog_cli.store.store import Store, new_import_id
+from chatlog_cli.store.store import REDACTION_INFO, Store, new_import_id
 
 BATCH_ROWS: Final = 100_000
 QUERY_MEMORY_LIMIT: Final = "512MB"
 FILE_SUFFIXES: Final = (".xlsx", ".csv", ".jsonl", ".parquet")
-# Written into every redacted store and archive: how it was made, never the key.
-REDACTION_INFO: Final = "redaction.json"
 
 
 @dataclass

@@ -34,6 +34,8 @@ from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, SCHEMA_VERSION, SCHEMA_VER
 from chatlog_cli.settings import DEFAULT_STORE_DIR, LOCK_TIMEOUT_SECONDS, STORE_ENV_VAR
 
 MARKER: Final = "chatlog-store.json"
+# Present in stores written by `chatlog redact`: how the copy was redacted (see redact/run.py).
+REDACTION_INFO: Final = "redaction.json"
 STORE_FORMAT: Final = "chatlog-store"
 
 IMPORT_LOG_SCHEMA: Final = pa.schema(
