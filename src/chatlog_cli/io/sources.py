@@ -144,17 +144,24 @@ def _sources_in(paths: Iterable[Path]) -> Iterator[Source]:
             yield Source(path)
 
 
+def zip_file_names(path: Path) -> list[str]:
+    """The files in a ZIP archive, sorted, without folders and macOS resource forks (`__MACOSX/`).
+
+    Raises `zipfile.BadZipFile` or `OSError` for a damaged or unreadable archive; callers say what that means.
+    """
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+    return sorted(i.filename for i in infos if not i.is_dir() and not i.filename.startswith("__MACOSX/"))
+
+
 def _zip_members(path: Path) -> Iterator[Source]:
     try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
+        names = zip_file_names(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputFileError(f"{path}：ZIP 压缩包已损坏，无法打开（{type(exc).__name__}）。请重新下载。") from None
-    for info in sorted(infos, key=lambda i: i.filename):
-        name = info.filename
-        if info.is_dir() or name.startswith("__MACOSX/") or not _wanted(Path(name).name):
-            continue
-        yield Source(path, name)
+    for name in names:
+        if _wanted(Path(name).name):
+            yield Source(path, name)
 
 
 def _wanted(name: str) -> bool:

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from chatlog_cli.errors import ChatlogError, UnscannableFileError
 from chatlog_cli.io.decode import detect_encoding
-from chatlog_cli.io.sources import Source
+from chatlog_cli.io.sources import Source, zip_file_names
 from chatlog_cli.settings import SNIFF_BYTES
 
 BATCH_CELLS: Final = 65_536
@@ -205,21 +205,14 @@ def _delimited(text: str) -> str | None:
 
 
 def zip_members(source: Source) -> list[Source]:
-    """The files in a ZIP archive (without folders, macOS resource forks and system files)."""
+    """The files in a ZIP archive (without folders, macOS resource forks and system files; hidden files too)."""
     try:
-        with zipfile.ZipFile(source.path) as archive:
-            infos = archive.infolist()
+        names = zip_file_names(source.path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise UnscannableFileError(
             f"{source.label}：ZIP 压缩包已损坏，无法检查（{type(exc).__name__}）。请重新下载或重新打包。"
         ) from None
-    return [
-        Source(source.path, info.filename)
-        for info in sorted(infos, key=lambda i: i.filename)
-        if not info.is_dir()
-        and not info.filename.startswith("__MACOSX/")
-        and Path(info.filename).name not in SYSTEM_FILES
-    ]
+    return [Source(source.path, name) for name in names if Path(name).name not in SYSTEM_FILES]
 
 
 def read_cells(source: Source, sniffed: Sniffed) -> Iterator[Cells]:
