@@ -24,9 +24,9 @@ from chatlog_cli import schema as s
 from chatlog_cli.errors import ChatlogError, OutputFileError, UsageError
 from chatlog_cli.find.filters import MessageFilter
 from chatlog_cli.find.timespec import parse_span
+from chatlog_cli.redact.kinds import LABELS
 from chatlog_cli.redact.replace import Redactor
-from chatlog_cli.redact.run import RedactReport, redact_store, redaction_info, swap_into_place
-from chatlog_cli.redact.table import label_of, redact_sessions
+from chatlog_cli.redact.run import RedactReport, redact_store, redacted_sessions, redaction_info, swap_into_place
 from chatlog_cli.store.query import connect
 from chatlog_cli.store.store import Store
 
@@ -138,24 +138,12 @@ def _write_sessions(store: Store, where: MessageFilter, path: Path, redactor: Re
     """Session metadata (JD 会话记录) started in the month, redacted; no file when there is none."""
     con = connect(store)
     try:
-        conditions = ["started_at >= ?", "started_at < ?"]
-        params: list[Any] = [where.since, where.until]
-        for column, values in (("platform", where.platforms), ("shop", where.shops)):
-            if values:
-                conditions.append(f"{column} IN ({', '.join('?' * len(values))})")
-                params.extend(values)
-        table = con.sql(
-            f"SELECT * FROM sessions WHERE {' AND '.join(conditions)} ORDER BY started_at", params=params
-        ).arrow()
+        sessions = redacted_sessions(con, where, redactor, agents=agents)
     finally:
         con.close()
-    if not hasattr(table, "num_rows"):
-        table = table.read_all()
-    if table.num_rows == 0:
-        return 0
-    redacted = redact_sessions(table, redactor, agents=agents).select(s.SESSION_SCHEMA.names).cast(s.SESSION_SCHEMA)
-    pq.write_table(redacted, path, compression="zstd")
-    return int(redacted.num_rows)
+    if sessions.num_rows:
+        pq.write_table(sessions, path, compression="zstd")
+    return int(sessions.num_rows)
 
 
 def _write_xlsx(parquet: Path, xlsx: Path) -> None:
@@ -174,7 +162,7 @@ def _scan_or_fail(directory: Path, month: str) -> None:
 
     result = scan_paths([directory])
     if not result.clean:
-        kinds = "、".join(f"{label_of(k)} {n}" for k, n in result.hits_by_kind.items()) or "无法读取的文件"
+        kinds = "、".join(f"{LABELS[k]} {n}" for k, n in result.hits_by_kind.items()) or "无法读取的文件"
         raise ResidualPiiError(
             f"{month} 的归档在发布前扫描发现 {result.total_hits} 处疑似个人信息（{kinds}），"
             "未发布，旧归档保持不变。请用 chatlog scan 查看位置，并反馈给开发者。"

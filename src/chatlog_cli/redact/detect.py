@@ -400,7 +400,7 @@ _NAME: Final = re.compile(
 # 我是陈强，… : a self-introduction counts only when the name ends there (not 我是江苏的).
 _NAME_SELF: Final = re.compile(rf"我是({_PERSON})(?=[\s,.;:!?，。；：！？]|$)")
 _NAME_ENDS_AT: Final = re.compile(r"先生|小姐|女士|同学|老师|师傅|老板|亲")
-# Words that start with a surname character but are not names.
+# Words that start with a surname character but are not names (two characters: a name's first two are checked).
 _NOT_NAMES: Final = frozenset(
     [
         "谢谢", "麻烦", "马上", "方便", "收到", "辛苦", "费心", "师傅", "包裹", "包邮", "快递", "查询",
@@ -424,7 +424,7 @@ _NAME_NEIGHBOURS: Final = frozenset({PHONE, LANDLINE, IDCARD, BANKCARD})
 def _trim_name(name: str) -> str:
     stop = _NAME_ENDS_AT.search(name, 1)
     name = name[: stop.start()] if stop is not None else name
-    if len(name) < 2 or name in _NOT_NAMES or name[:2] in _NOT_NAMES or _PLACE_NAME.search(name):
+    if len(name) < 2 or name[:2] in _NOT_NAMES or _PLACE_NAME.search(name):
         return ""
     return name
 

@@ -133,11 +133,16 @@ def redact_store(
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
-    report.messages = totals.pop("messages", 0)
-    report.messages_changed = totals.pop("messages_changed", 0)
-    report.counts.update(totals)
+    _take_totals(report, totals)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _take_totals(report: RedactReport, totals: Counter[str]) -> None:
+    """What `redact_batches` counted, as the report's figures."""
+    report.messages = totals["messages"]
+    report.messages_changed = totals["messages_changed"]
+    report.counts = Counter({k: totals[k] for k in KINDS if totals[k]})
 
 
 def _counted(reader: pa.RecordBatchReader, on_rows: Callable[[int], None] | None) -> Iterator[pa.RecordBatch]:
@@ -156,7 +161,12 @@ def dry_run(
     con = _connect(store, spill)
     report = RedactReport(None, "dry-run")
     try:
-        for batch in _selected(con, where, redactor, with_month=False):
+        condition, params = where.where()
+        relation = con.sql(
+            f"SELECT {s.CONTENT} FROM messages WHERE {condition} ORDER BY sent_at, source_file, source_line",
+            params=params,
+        )
+        for batch in relation.to_arrow_reader(BATCH_ROWS):
             column = batch.column(s.CONTENT)
             redacted, counts, changed = map_distinct(column, redactor.redact_counted)
             report.messages += batch.num_rows
@@ -208,13 +218,9 @@ def _write_store_copy(
         written = write_partitions(target, pa.RecordBatchReader.from_batches(selected.schema, batches), import_id)
         sessions = _copy_sessions(con, target, where, redactor, import_id, agents=agents)
         report = RedactReport(out, "store", sessions=sessions)
-        report.messages = written
+        _take_totals(report, totals)
         target.append_import_log(_log_row(import_id, written, started_at))
-        info = redaction_info(redactor, report, agents=agents) | {
-            "messages": written,
-            "messages_changed": totals["messages_changed"],
-            "found": {k: totals[k] for k in KINDS if totals[k]},
-        }
+        info = redaction_info(redactor, report, agents=agents)
         (tmp / REDACTION_INFO).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         swap_into_place(tmp, out)
     finally:
@@ -228,10 +234,11 @@ def _with_import_id(batches: Iterator[pa.RecordBatch], import_id: str) -> Iterat
         yield batch.set_column(i, batch.schema.field(i), pa.array([import_id] * batch.num_rows, pa.string()))
 
 
-def _copy_sessions(
-    con: Any, target: Store, where: MessageFilter, redactor: Redactor, import_id: str, *, agents: bool
-) -> int:
-    """Session metadata (JD 会话记录) started in the filter's time range, platforms and shops, redacted."""
+def redacted_sessions(con: Any, where: MessageFilter, redactor: Redactor, *, agents: bool) -> pa.Table:
+    """Session metadata (JD 会话记录) started in the filter's time range, platforms and shops, redacted.
+
+    Only those filters apply: sessions carry no message text, and their conversations are matched at query time.
+    """
     conditions: list[str] = ["true"]
     params: list[Any] = []
     if where.since is not None:
@@ -244,20 +251,31 @@ def _copy_sessions(
         if values:
             conditions.append(f"{column} IN ({', '.join('?' * len(values))})")
             params.extend(values)
-    table = con.sql(f"SELECT * FROM sessions WHERE {' AND '.join(conditions)}", params=params).arrow()
+    query = f"SELECT * FROM sessions WHERE {' AND '.join(conditions)} ORDER BY started_at, source_file, source_line"
+    table = con.sql(query, params=params).arrow()
     if isinstance(table, pa.RecordBatchReader):
         table = table.read_all()
+    if table.num_rows:
+        table = redact_sessions(table, redactor, agents=agents)
+    return table.select(s.SESSION_SCHEMA.names).cast(s.SESSION_SCHEMA)
+
+
+def _copy_sessions(
+    con: Any, target: Store, where: MessageFilter, redactor: Redactor, import_id: str, *, agents: bool
+) -> int:
+    """The redacted sessions, as the copy's session files (one per platform, committed by `import_id`)."""
+    table = redacted_sessions(con, where, redactor, agents=agents)
     if table.num_rows == 0:
         return 0
-    table = redact_sessions(table, redactor, agents=agents)
     table = table.set_column(
-        table.schema.get_field_index(s.IMPORT_ID), s.IMPORT_ID, pa.array([import_id] * table.num_rows, pa.string())
+        table.schema.get_field_index(s.IMPORT_ID),
+        table.schema.field(s.IMPORT_ID),
+        pa.array([import_id] * table.num_rows, pa.string()),
     )
     for platform in sorted(set(table[s.PLATFORM].to_pylist())):
-        part = table.filter(pc.equal(table[s.PLATFORM], platform))
         path = target.sessions_dir / f"platform={platform}" / f"{import_id}.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(part.select(s.SESSION_SCHEMA.names).cast(s.SESSION_SCHEMA), path, compression="zstd")
+        pq.write_table(table.filter(pc.equal(table[s.PLATFORM], platform)), path, compression="zstd")
     return int(table.num_rows)
 
 

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from chatlog_cli import schema as s
 from chatlog_cli.redact import prefilter
-from chatlog_cli.redact.kinds import ADDRESS, IDCARD, LABELS, NAME, PHONE
+from chatlog_cli.redact.kinds import ADDRESS, IDCARD, NAME, PHONE
 from chatlog_cli.redact.replace import AGENT_TOKEN, FILE_TOKEN, Redactor
 
 # Columns of unmapped export fields (in `extra`) whose whole value is personal data, by header wording.
@@ -179,15 +179,11 @@ def redact_sessions(table: pa.Table, redactor: Redactor, *, agents: bool = False
     if agents:
         for name in (s.AGENT, "transferred_to"):
             columns[name] = _tokens(table[name], lambda v: redactor.person_token(v, prefix=AGENT_TOKEN))
-    for name, array in columns.items():
-        i = table.schema.get_field_index(name)
-        table = table.set_column(i, table.schema.field(i), array)
-    return table
+    return _replace_columns(table, columns)
 
 
 def _senders(table: pa.Table, redactor: Redactor, *, agents: bool) -> pa.Array:
-    sender = table[s.SENDER].combine_chunks() if isinstance(table[s.SENDER], pa.ChunkedArray) else table[s.SENDER]
-    roles = table[s.SENDER_ROLE]
+    sender, roles = table[s.SENDER], table[s.SENDER_ROLE]
     personal = pc.is_in(roles, pa.array(_PEOPLE_ROLES))
     tokens = _tokens(sender, redactor.person_token)
     result = pc.if_else(personal, tokens, sender)
@@ -223,8 +219,3 @@ def redact_batches(
             totals["messages"] += batch.num_rows
             totals["messages_changed"] += redacted.messages_changed
         yield from redacted.table.to_batches()
-
-
-def label_of(kind: str) -> str:
-    """The Chinese name of a kind, as reports show it."""
-    return LABELS[kind]
