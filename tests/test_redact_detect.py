@@ -46,6 +46,7 @@ def test_mobile_numbers_in_every_spelling(text: str, span: str) -> None:
     ("text", "span"),
     [
         ("座机010-62345678", "010-62345678"),
+        ("座机010-12345678", "010-12345678"),  # the example: a local number after a separate area code
         ("电话(0755)2345678", "(0755)2345678"),
         ("（０７５５）２３４５６７８", "（０７５５）２３４５６７８"),
         ("打0755-86001234转802", "0755-86001234转802"),

@@ -144,9 +144,12 @@ _MOBILE: Final = re.compile(
     _NOT_AFTER_DIGIT + r"(?:(?:\+|00)?86[ -]?)?(1[3-9][0-9])[ -]?([0-9]{4})[ -]?([0-9]{4})" + _NOT_BEFORE_DIGIT
 )
 _AREA: Final = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
+# Local numbers start with 2–9; written apart from its area code (`010-12345678`, `(010)…`) a number starting
+# with 1 is taken too, since the separator already says "area code, then number".
 _LANDLINE: Final = re.compile(
     _NOT_AFTER_DIGIT
-    + rf"(?:\(({_AREA})\)[ -]?|({_AREA})[ -]?)([2-9][0-9]{{6,7}})(?:(?:-|转|ext\.?|#)[0-9]{{1,5}})?"
+    + rf"(?:\(({_AREA})\)[ -]?([1-9][0-9]{{6,7}})|({_AREA})[ -]([1-9][0-9]{{6,7}})|({_AREA})([2-9][0-9]{{6,7}}))"
+    + r"(?:(?:-|转|ext\.?|#)[0-9]{1,5})?"
     + _NOT_BEFORE_DIGIT
 )
 _LOCAL_NUMBER: Final = re.compile(
@@ -182,7 +185,8 @@ def _landlines(folded: str) -> Iterator[Finding]:
             continue
         if _inside_hash(folded, m.start(), m.end()):
             continue
-        yield Finding(LANDLINE, m.start(), m.end(), (m.group(1) or m.group(2)) + m.group(3))
+        area, local = next((a, n) for a, n in ((1, 2), (3, 4), (5, 6)) if m.group(a))
+        yield Finding(LANDLINE, m.start(), m.end(), m.group(area) + m.group(local))
     for m in _LOCAL_NUMBER.finditer(folded):
         yield Finding(LANDLINE, m.start(1), m.end(1), m.group(1))
 
