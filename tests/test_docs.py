@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatlog_cli.schema import schema_markdown, session_schema_markdown
+from chatlog_cli.schema import schema_markdown, session_schema_markdown, tag_schema_markdown
 from conftest import REPO
 
 
@@ -18,6 +18,26 @@ def test_schema_doc_matches_session_schema() -> None:
     text = (REPO / "docs" / "schema.md").read_text(encoding="utf-8")
     block = text.split("<!-- sessions:start -->\n", 1)[1].split("<!-- sessions:end -->", 1)[0]
     assert block == session_schema_markdown(), "regenerate the sessions table in docs/schema.md"
+
+
+def test_schema_doc_matches_tag_schema() -> None:
+    text = (REPO / "docs" / "schema.md").read_text(encoding="utf-8")
+    block = text.split("<!-- tags:start -->\n", 1)[1].split("<!-- tags:end -->", 1)[0]
+    assert block == tag_schema_markdown(), "regenerate the tags table in docs/schema.md"
+
+
+def test_tagging_doc_example_is_a_valid_rules_file(tmp_path) -> None:
+    from chatlog_cli.tagging.rules import load_rules
+    from chatlog_cli.tagging.tagger import Tagger
+
+    text = (REPO / "docs" / "tagging.md").read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "rules.toml"
+    path.write_text(example, encoding="utf-8")
+    tagger = Tagger(load_rules(path))
+    assert tagger.tags_of_text("直播间说的赠品呢") == ["优惠-优惠券/价格", "直播间", "优惠"]
+    assert "地址修改" not in tagger.rules.by_tag
+    assert tagger.tags_of_text("我不退款了") == []
 
 
 def test_mapping_doc_example_is_a_valid_mapping(tmp_path) -> None:

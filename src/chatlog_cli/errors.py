@@ -73,3 +73,9 @@ class UnscannableFileError(InputFileError):
     """`chatlog scan` cannot read a file, so it cannot vouch for it: never reported as clean."""
 
     exit_code = 2
+
+
+class RulesFileError(ChatlogError):
+    """A tagging rules file (`--rules`) is invalid: the message names the file, the line and what is wrong."""
+
+    exit_code = 2

@@ -185,6 +185,30 @@ SESSION_COLUMN_DOCS: Final[dict[str, str]] = {
 }
 
 
+# Tags (`chatlog tag`): one row per (message, tag) in files beside the message files they describe
+# (store/store.py); a message's ancestor tags are rows too, so "all of 物流" is one equality test.
+TAG: Final = "tag"
+TAG_SCHEMA: Final = pa.schema(
+    [
+        pa.field(MESSAGE_ID, pa.string(), nullable=False),
+        pa.field(TAG, pa.string(), nullable=False),
+        pa.field("rule", pa.string(), nullable=False),
+        pa.field("keyword", pa.string(), nullable=False),
+        pa.field("priority", pa.string(), nullable=False),
+    ],
+    metadata={SCHEMA_VERSION_KEY: str(SCHEMA_VERSION).encode()},
+)
+
+TAG_COLUMN_DOCS: Final[dict[str, str]] = {
+    MESSAGE_ID: "The tagged message.",
+    TAG: "The tag (a rule's name, e.g. `物流-配送时效`, or one of its ancestors, e.g. `物流`).",
+    "rule": "The rule whose keyword matched: the tag itself, or the descendant that rolled up into it.",
+    "keyword": "The first keyword of that rule found in the message (for a regular expression, the text it "
+    "matched), as evidence.",
+    "priority": "The tag's priority: `normal`, `high` or `urgent`.",
+}
+
+
 def _markdown(schema: pa.Schema, docs: dict[str, str]) -> str:
     lines = ["| column | type | nullable | meaning |", "|---|---|---|---|"]
     for f in schema:
@@ -195,6 +219,11 @@ def _markdown(schema: pa.Schema, docs: dict[str, str]) -> str:
 def schema_markdown() -> str:
     """The column table of docs/schema.md (a test keeps the page in step with this module)."""
     return _markdown(SCHEMA, COLUMN_DOCS)
+
+
+def tag_schema_markdown() -> str:
+    """The tag table of docs/schema.md."""
+    return _markdown(TAG_SCHEMA, TAG_COLUMN_DOCS)
 
 
 def session_schema_markdown() -> str:

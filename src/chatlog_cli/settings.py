@@ -30,3 +30,8 @@ LOCK_TIMEOUT_SECONDS = 10.0
 # Memory the staging database may use before it spills to disk. 1 GB is ~1 s faster per 1M messages but
 # puts a 1M-message JD import at 1.6 GB peak; 512 MB keeps it near 1.1 GB (docs/performance.md).
 STAGING_MEMORY_LIMIT = "512MB"
+
+# `chatlog alerts`: a buyer turn not answered by a human agent within this many minutes needs follow-up.
+DEFAULT_REPLY_MINUTES = 15
+# Service window (China time, hours): slow replies to turns outside it are not alerts (nobody is on duty).
+SERVICE_HOURS = (8, 24)

@@ -7,7 +7,21 @@ from typing import Annotated
 import typer
 
 from chatlog_cli import __version__
-from chatlog_cli.cli import archive, export, formats, import_, info, redact, rejects, scan, search, show, sql
+from chatlog_cli.cli import (
+    alerts,
+    archive,
+    export,
+    formats,
+    import_,
+    info,
+    redact,
+    rejects,
+    scan,
+    search,
+    show,
+    sql,
+    tag,
+)
 
 app = typer.Typer(
     name="chatlog",
@@ -45,6 +59,8 @@ app.command("sql")(sql.sql_command)
 app.add_typer(redact.redact_app, name="redact")
 app.command("scan")(scan.scan_command)
 app.command("archive")(archive.archive_command)
+app.add_typer(tag.tag_app, name="tag")
+app.command("alerts")(alerts.alerts_command)
 
 
 def main() -> None:

@@ -43,6 +43,15 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         Annotated[list[str] | None, typer.Option(help="Order id: the order column or the message text (repeatable).")],
         None,
     ),
+    "tag": (
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                help="Tag from `chatlog tag`, e.g. 退换货, 物流 (all 物流-…) or 投诉 (风险-投诉) (repeatable)."
+            ),
+        ],
+        None,
+    ),
     "role": (
         Annotated[list[str] | None, typer.Option(help="buyer/agent/bot/system/unknown or 买家/客服/机器人.")],
         None,
@@ -98,5 +107,6 @@ def build_filter(words: list[str], **options: Any) -> MessageFilter:
         buyers=many("buyer"),
         orders=many("order"),
         roles=many("role"),
+        tags=many("tag"),
         types=many("msg_type"),
     )

@@ -3,7 +3,8 @@
 One filter serves `search`, `export` and (later) reports, so every command understands the same options the
 same way: text matches `content` (all words unless `any_word`; a regular expression with `regex`); people are
 matched by part of their nick (`--agent 小美` finds `山海小铺-小美`); an order id matches the order column or
-the message text (buyers paste order numbers into messages).
+the message text (buyers paste order numbers into messages); a tag matches by name or by its last part
+(`--tag 投诉` finds 风险-投诉), ancestors included (`--tag 物流` finds every 物流-… message).
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ class MessageFilter:
     orders: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
     conversations: tuple[str, ...] = field(default=())
 
     def where(self) -> tuple[str, list[Any]]:
         """A SQL condition over `messages` and its parameters ('true' when nothing filters)."""
         parts: list[str] = []
         params: list[Any] = []
-        for part, values in (self._text(), self._times(), self._people(), self._values()):
+        for part, values in (self._text(), self._times(), self._people(), self._values(), self._tags()):
             if part:
                 parts.append(part)
                 params.extend(values)
@@ -112,6 +114,14 @@ class MessageFilter:
                 parts.append(f"{column} IN ({', '.join('?' * len(values))})")
                 params.extend(values)
         return " AND ".join(parts), params
+
+    def _tags(self) -> tuple[str, list[Any]]:
+        if not self.tags:
+            return "", []
+        tests = " OR ".join("tag = ? OR ends_with(tag, '-' || ?)" for _ in self.tags)
+        return f"message_id IN (SELECT message_id FROM message_tags WHERE {tests})", [
+            v for tag in self.tags for v in (tag, tag)
+        ]
 
     def highlight_pattern(self) -> str | None:
         """A regular expression (case-insensitive) for the matched text, for highlighting."""

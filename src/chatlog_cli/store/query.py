@@ -1,7 +1,9 @@
 """DuckDB over the store: views of committed data only.
 
 `messages`, `imports`, `rejects`; `sessions` (session-list metadata such as JD 会话记录) and
-`conversation_sessions` (each session with the chat-log conversation it was matched to).
+`conversation_sessions` (each session with the chat-log conversation it was matched to); `message_tags`
+(one row per message and tag, from `chatlog tag`) and `conversation_tags` (tags rolled up per conversation,
+with the first tagged message as evidence).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, SESSION_SCHEMA
+from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, SESSION_SCHEMA, TAG_SCHEMA
 from chatlog_cli.settings import CHINA_UTC_OFFSET_MS, DEFAULT_TZ
 from chatlog_cli.store.store import IMPORT_LOG_SCHEMA, Store
 
@@ -45,6 +47,19 @@ GROUP BY m.platform, m.conversation_id
 """
 
 
+# One row per conversation and tag: how many of its messages carry the tag, and the first one as evidence
+# (ties within a second broken by position in the export).
+CONVERSATION_TAGS_SQL = """
+SELECT m.platform, m.conversation_id, t.tag, any_value(t.priority) AS priority, count(*) AS messages,
+       min(m.sent_at) AS first_at,
+       arg_min(t.message_id, epoch_ms(m.sent_at) * 1000000 + m.source_line) AS evidence_message_id,
+       arg_min(t.rule, epoch_ms(m.sent_at) * 1000000 + m.source_line) AS evidence_rule,
+       arg_min(t.keyword, epoch_ms(m.sent_at) * 1000000 + m.source_line) AS evidence_keyword
+FROM message_tags t JOIN messages m USING (message_id)
+GROUP BY m.platform, m.conversation_id, t.tag
+"""
+
+
 def sql_list(paths: Sequence[Path]) -> str:
     """A DuckDB list literal of file paths (views cannot take prepared parameters)."""
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
@@ -67,6 +82,8 @@ def connect(store: Store) -> Any:
         f"FROM sessions s JOIN ({matches_sql()}) m USING (session_key)"
     )
     con.execute(f"CREATE VIEW conversations AS {CONVERSATIONS_SQL}")
+    _files_view(con, "message_tags", store.tag_files(), TAG_SCHEMA)
+    con.execute(f"CREATE VIEW conversation_tags AS {CONVERSATION_TAGS_SQL}")
     imports = [store.import_log_path] if store.import_log_path.exists() else []
     _files_view(con, "imports", imports, IMPORT_LOG_SCHEMA)
     _files_view(con, "rejects", store.reject_files(), REJECT_SCHEMA)

@@ -5,12 +5,15 @@ STORE/
   chatlog-store.json                      marker: format name and schema version
   messages/platform=jd/month=2026-10/<import_id>-<n>.parquet
   rejects/<import_id>.parquet             rows that could not be parsed, with reasons
+  tags/platform=jd/month=2026-10/<import_id>-<n>.parquet   tag rows of that message file (`chatlog tag`)
   imports.parquet                         the import log: one row per imported file (the commit record)
   .lock  .tmp/
 ```
 An import becomes visible when its row lands in `imports.parquet` (written last, by atomic rename).
 Files whose import id is not in the log are leftovers of an interrupted import: readers ignore them and the
 next writer deletes them, so a crash or Ctrl-C leaves the store as it was before that file.
+Tag files are derived data: each mirrors one message file (same partition and name) and records in its
+metadata the fingerprint of the rules that made it, so `chatlog tag` knows what is already up to date.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ class Store:
         self.messages_dir = root / "messages"
         self.rejects_dir = root / "rejects"
         self.sessions_dir = root / "sessions"
+        self.tags_dir = root / "tags"
         self.tmp_dir = root / ".tmp"
         self.import_log_path = root / "imports.parquet"
 
@@ -171,6 +175,10 @@ class Store:
             if import_id_of(path) not in committed:
                 path.unlink(missing_ok=True)
                 removed.append(path)
+        for path in self._tag_files():
+            if not self.message_file_for(path).exists() or path.name.startswith("."):
+                path.unlink(missing_ok=True)
+                removed.append(path)
         return removed
 
     # Reading
@@ -191,6 +199,25 @@ class Store:
 
     def _reject_files(self) -> list[Path]:
         return sorted(self.rejects_dir.glob("*.parquet")) if self.rejects_dir.exists() else []
+
+    def _tag_files(self) -> list[Path]:
+        if not self.tags_dir.exists():
+            return []
+        return sorted(self.tags_dir.glob("platform=*/month=*/*.parquet")) + sorted(
+            self.tags_dir.glob("platform=*/month=*/.*.tmp")
+        )
+
+    def tag_file_for(self, message_file: Path) -> Path:
+        """Where the tags of a message file live (same partition, same name)."""
+        return self.tags_dir / message_file.relative_to(self.messages_dir)
+
+    def message_file_for(self, tag_file: Path) -> Path:
+        """The message file a tag file describes."""
+        return self.messages_dir / tag_file.relative_to(self.tags_dir)
+
+    def tag_files(self) -> list[Path]:
+        """Tag files of committed message files."""
+        return [p for p in (self.tag_file_for(m) for m in self.message_files()) if p.exists()]
 
     def _session_files(self) -> list[Path]:
         return sorted(self.sessions_dir.glob("platform=*/*.parquet")) if self.sessions_dir.exists() else []

@@ -1,0 +1,193 @@
+"""Conversations that need follow-up today (`chatlog alerts`): risk tags and buyers left waiting.
+
+Reasons, each with the message that shows it:
+- **risk**: a tag whose rule has priority high or urgent (风险-投诉, 风险-差评 …), from `chatlog tag`.
+- **unanswered**: a buyer turn that no human agent answered (priority high).
+- **slow reply**: a buyer turn answered only after the reply limit (default 15 minutes), when it was asked
+  inside the service window (priority normal; overnight questions answered in the morning are not alerts).
+
+A buyer turn is the buyer's messages between two agent messages; robot replies do not answer it (shops are
+measured on human replies). Only messages that ask for something open a turn: a turn of nothing but
+acknowledgements (好的, 谢谢, 嗯嗯, OK), emoticons or recalled messages expects no reply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from chatlog_cli.find.filters import MessageFilter
+from chatlog_cli.settings import CHINA_TZ, DEFAULT_REPLY_MINUTES, SERVICE_HOURS
+from chatlog_cli.store.query import LOCAL_TIME_SQL, connect
+from chatlog_cli.store.store import Store
+
+PRIORITY_RANK: Final = {"normal": 0, "high": 1, "urgent": 2}
+
+# Buyer messages that close a topic rather than open one: after emoticon codes ([微笑], /:^_^), whitespace,
+# punctuation and symbols are removed, nothing is left but these words (好的谢谢, 嗯嗯, ok~, 那我下单了).
+ACKNOWLEDGEMENT_RE: Final = (
+    "(好|好的|好滴|好嘞|好哒|好吧|嗯|恩|哦|噢|喔|额|谢谢|谢谢你|谢谢您|谢谢亲|谢啦|多谢|感谢|感恩|ok|okay|收到|明白|"
+    "知道|了解|行|行吧|可以|还行|算了|没了|没有了|没事了|没问题|拜拜|再见|辛苦|麻烦|那|我|就|先|这样|下单|拍了|拍下|"
+    "了|啦|吧|哈|嘿|亲|哈哈)*"
+)
+_CLEAN_SQL: Final = r"regexp_replace(lower(coalesce(content, '')), '\[[^\]]{1,8}\]|[\s\p{P}\p{S}]', '', 'g')"
+# Types that ask for a reply even without words: a photo of the damage, a pasted order or product.
+_ASKING_TYPES: Final = ("text", "image", "link", "order_card", "product_card", "card")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a conversation needs follow-up, with the evidence message."""
+
+    kind: str  # risk / unanswered / slow_reply
+    priority: str
+    text: str  # for the shop owner, in Chinese
+    at: dt.datetime
+    message_id: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A conversation needing follow-up: its highest priority and every reason."""
+
+    platform: str
+    conversation_id: str
+    shop: str | None
+    buyer: str | None
+    agents: str | None
+    priority: str
+    at: dt.datetime  # the earliest evidence: how long this has been waiting
+    reasons: tuple[Reason, ...]
+
+
+@dataclass
+class AlertReport:
+    """Alerts, most urgent first and oldest first within a priority."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    conversations: int = 0  # conversations looked at
+    untagged_files: int = 0  # message files never tagged: risk alerts are incomplete for them
+    reply_minutes: int = DEFAULT_REPLY_MINUTES
+
+    def at_least(self, priority: str) -> list[Alert]:
+        """Alerts of this priority or higher."""
+        return [a for a in self.alerts if PRIORITY_RANK[a.priority] >= PRIORITY_RANK[priority]]
+
+
+def find_alerts(
+    store: Store,
+    where: MessageFilter,
+    *,
+    reply_minutes: int = DEFAULT_REPLY_MINUTES,
+    service_hours: tuple[int, int] = SERVICE_HOURS,
+    now: dt.datetime | None = None,
+) -> AlertReport:
+    """Alerts for the conversations with at least one selected message."""
+    from chatlog_cli.tagging.run import untagged_files
+
+    now = now or dt.datetime.now(CHINA_TZ)
+    condition, params = where.where()
+    report = AlertReport(reply_minutes=reply_minutes, untagged_files=untagged_files(store))
+    con = connect(store)
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE chosen AS SELECT DISTINCT platform, conversation_id FROM messages WHERE {condition}",
+            params,
+        )
+        report.conversations = int(con.execute("SELECT count(*) FROM chosen").fetchone()[0])
+        reasons: dict[tuple[str, str], list[Reason]] = {}
+        for key, reason in [*_risk_reasons(con), *_waiting_reasons(con, reply_minutes, service_hours, now)]:
+            reasons.setdefault(key, []).append(reason)
+        info = _conversation_info(con)
+    finally:
+        con.close()
+    for key, found in reasons.items():
+        found.sort(key=lambda r: (-PRIORITY_RANK[r.priority], r.at))
+        shop, buyer, agents = info.get(key, (None, None, None))
+        report.alerts.append(
+            Alert(key[0], key[1], shop, buyer, agents, found[0].priority, min(r.at for r in found), tuple(found))
+        )
+    report.alerts.sort(key=lambda a: (-PRIORITY_RANK[a.priority], a.at, a.platform, a.conversation_id))
+    return report
+
+
+def _risk_reasons(con: Any) -> list[tuple[tuple[str, str], Reason]]:
+    rows = con.execute(
+        """SELECT t.platform, t.conversation_id, t.tag, t.priority, t.evidence_rule, t.evidence_keyword,
+                  t.evidence_message_id, epoch_ms(m.sent_at), coalesce(m.content, '')
+           FROM conversation_tags t JOIN chosen USING (platform, conversation_id)
+           JOIN messages m ON m.message_id = t.evidence_message_id
+           WHERE t.priority IN ('high', 'urgent')"""
+    ).fetchall()
+    alerting = {(r[0], r[1], r[2]) for r in rows}
+    found = []
+    for platform, conversation, tag, priority, rule, keyword, message_id, at, content in rows:
+        # A group tag (风险) repeats its member's evidence (风险-投诉): keep the member only.
+        if rule != tag and (platform, conversation, rule) in alerting:
+            continue
+        text = f"{tag}：关键词“{keyword}”"
+        found.append(((platform, conversation), Reason("risk", priority, text, _time(at), message_id, content)))
+    return found
+
+
+def _waiting_reasons(
+    con: Any, reply_minutes: int, service_hours: tuple[int, int], now: dt.datetime
+) -> list[tuple[tuple[str, str], Reason]]:
+    asking = ", ".join(f"'{t}'" for t in _ASKING_TYPES)
+    order = "ORDER BY sent_at, source_file, source_line"
+    rows = con.execute(
+        f"""
+        WITH m AS (
+            SELECT m.platform, m.conversation_id, m.message_id, m.sent_at, m.source_file, m.source_line,
+                   m.sender_role, coalesce(m.content, '') AS content,
+                   m.msg_type IN ({asking}) AND NOT regexp_full_match({_CLEAN_SQL}, ?) AS asks
+            FROM messages m JOIN chosen USING (platform, conversation_id)),
+        w AS (
+            SELECT *,
+                count(*) FILTER (WHERE sender_role = 'agent') OVER (
+                    PARTITION BY platform, conversation_id {order} ROWS UNBOUNDED PRECEDING) AS turn,
+                min(sent_at) FILTER (WHERE sender_role = 'agent') OVER (
+                    PARTITION BY platform, conversation_id {order}
+                    ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS reply_at
+            FROM m)
+        SELECT platform, conversation_id, epoch_ms(min(sent_at)) AS asked_at, epoch_ms(any_value(reply_at)),
+               arg_min(message_id, sent_at) AS message_id, arg_min(content, sent_at) AS content,
+               hour(arg_min({LOCAL_TIME_SQL}, sent_at)) AS local_hour
+        FROM w WHERE sender_role = 'buyer' AND asks
+        GROUP BY platform, conversation_id, turn""",
+        [ACKNOWLEDGEMENT_RE],
+    ).fetchall()
+    limit = dt.timedelta(minutes=reply_minutes)
+    start_hour, end_hour = service_hours
+    found = []
+    for platform, conversation, asked_ms, reply_ms, message_id, content, local_hour in rows:
+        asked_at, reply_at = _time(asked_ms), (_time(reply_ms) if reply_ms is not None else None)
+        if reply_at is None:
+            if now - asked_at < limit:
+                continue  # still within the limit: not late yet
+            reason = Reason("unanswered", "high", "买家消息没有客服回复", asked_at, message_id, content)
+        elif reply_at - asked_at > limit and start_hour <= local_hour < end_hour:
+            waited = (reply_at - asked_at).total_seconds() / 60
+            reason = Reason(
+                "slow_reply", "normal", f"买家等了 {waited:.0f} 分钟才有客服回复", asked_at, message_id, content
+            )
+        else:
+            continue
+        found.append(((platform, conversation), reason))
+    return found
+
+
+def _time(epoch_ms: int) -> dt.datetime:
+    # Epoch milliseconds rather than TIMESTAMPTZ values: DuckDB needs pytz to hand those to Python.
+    return dt.datetime.fromtimestamp(epoch_ms / 1000, CHINA_TZ)
+
+
+def _conversation_info(con: Any) -> dict[tuple[str, str], tuple[str | None, str | None, str | None]]:
+    rows = con.execute(
+        """SELECT platform, conversation_id, any_value(shop), arg_min(buyer, sent_at) FILTER (WHERE buyer IS NOT NULL),
+                  string_agg(DISTINCT agent, '、' ORDER BY agent)
+           FROM messages JOIN chosen USING (platform, conversation_id) GROUP BY ALL"""
+    ).fetchall()
+    return {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows}

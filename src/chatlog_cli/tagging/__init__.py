@@ -1,0 +1,1 @@
+"""Keyword tagging: rules files, the Aho-Corasick matcher, tags in the store (`chatlog tag`)."""

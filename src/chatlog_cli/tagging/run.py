@@ -1,0 +1,253 @@
+"""`chatlog tag` as a library call: bring the store's tags up to date with a rule set, and count them.
+
+Tags are kept per message file (see store/store.py), each tag file stamped with the fingerprint of the rules
+that made it. A run re-tags exactly the selected files whose stamp differs (new imports, changed rules), so
+running it twice with the same rules writes nothing. Files are tagged whole even when a filter selects only
+some of their messages: tags are derived data, and a file is the unit that can be stamped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from chatlog_cli import __version__
+from chatlog_cli.find.filters import MessageFilter
+from chatlog_cli.schema import CONTENT, MESSAGE_ID, SENDER_ROLE, TAG_SCHEMA
+from chatlog_cli.store.query import connect, sql_list
+from chatlog_cli.store.store import Store, atomic_write_parquet
+from chatlog_cli.tagging.tagger import Tagger
+
+RULES_KEY: Final = b"chatlog.tag_rules"
+SOURCES_KEY: Final = b"chatlog.tag_rule_sources"
+# Messages matched per call: enough for texts to repeat across files, bounded for memory.
+BATCH_MESSAGES: Final = 2_000_000
+
+
+@dataclass(frozen=True)
+class TagCount:
+    """How often one tag occurs in the selection."""
+
+    tag: str
+    priority: str
+    messages: int
+    conversations: int
+
+
+@dataclass
+class TagSummary:
+    """Tags in the selected messages."""
+
+    messages: int = 0  # selected messages
+    conversations: int = 0  # conversations with a selected message
+    tagged_messages: int = 0  # selected messages with at least one tag
+    tagged_conversations: int = 0
+    counts: list[TagCount] = field(default_factory=list)  # most conversations first
+
+
+@dataclass
+class TagRunReport:
+    """What a tagging run did."""
+
+    fingerprint: str
+    files_tagged: int = 0  # files (re)tagged now
+    files_current: int = 0  # selected files already tagged with these rules
+    messages_read: int = 0  # messages matched in this run
+    tag_rows: int = 0
+    files_elsewhere: int = 0  # files outside the selection not tagged with these rules
+    seconds: float = 0.0
+    summary: TagSummary = field(default_factory=TagSummary)
+
+
+def tag_store(
+    store: Store,
+    tagger: Tagger,
+    where: MessageFilter,
+    *,
+    on_rows: Callable[[int], None] | None = None,
+) -> TagRunReport:
+    """Tag the selected messages' files that are not yet tagged with these rules; then count tags."""
+    started = time.perf_counter()
+    fingerprint = tagger.rules.fingerprint
+    report = TagRunReport(fingerprint)
+    with store.writing():
+        all_files = store.message_files()
+        selected = _selected_files(store, where, all_files)
+        pending = [f for f in selected if not is_current(store.tag_file_for(f), fingerprint)]
+        report.files_current = len(selected) - len(pending)
+        report.files_elsewhere = sum(
+            1 for f in all_files if f not in set(selected) and not is_current(store.tag_file_for(f), fingerprint)
+        )
+        metadata = {
+            **(TAG_SCHEMA.metadata or {}),
+            RULES_KEY: fingerprint.encode(),
+            SOURCES_KEY: " + ".join(tagger.rules.sources).encode(),
+            b"chatlog.version": __version__.encode(),
+            b"chatlog.tagged_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").encode(),
+        }
+        for batch_files, messages in _batches(pending):
+            tags, rows = tagger.tag_table_with_rows(messages)
+            bounds = np.cumsum([0, *(n for _, n in batch_files)])
+            file_of_row = np.searchsorted(bounds, rows, side="right") - 1
+            for index, (path, _) in enumerate(batch_files):
+                part = tags.filter(pa.array(file_of_row == index)).replace_schema_metadata(metadata)
+                target = store.tag_file_for(path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_parquet(part, target)
+                report.tag_rows += part.num_rows
+            report.files_tagged += len(batch_files)
+            report.messages_read += messages.num_rows
+            if on_rows is not None:
+                on_rows(messages.num_rows)
+    report.summary = tag_summary(store, where)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def is_current(tag_file: Path, fingerprint: str) -> bool:
+    """Whether a tag file exists and was made with these rules."""
+    if not tag_file.exists():
+        return False
+    try:
+        metadata = pq.read_schema(tag_file).metadata or {}
+    except (OSError, pa.ArrowInvalid):
+        return False  # unreadable: tag it again
+    return metadata.get(RULES_KEY) == fingerprint.encode()
+
+
+def files_needing_tags(store: Store, fingerprint: str) -> int:
+    """Committed message files without tags made by these rules."""
+    return sum(1 for f in store.message_files() if not is_current(store.tag_file_for(f), fingerprint))
+
+
+def untagged_files(store: Store) -> int:
+    """Committed message files without any tag file (never tagged)."""
+    return sum(1 for f in store.message_files() if not store.tag_file_for(f).exists())
+
+
+def _selected_files(store: Store, where: MessageFilter, files: list[Path]) -> list[Path]:
+    condition, params = where.where()
+    if condition == "true" or not files:
+        return files
+    con = connect(store)
+    try:
+        # The `messages` view hides file names; the same files read directly expose them.
+        rows = con.execute(
+            f"SELECT DISTINCT filename FROM read_parquet({sql_list(files)}, filename = true, "
+            f"hive_partitioning = false) WHERE {condition}",
+            params,
+        ).fetchall()
+    finally:
+        con.close()
+    chosen = {Path(name) for (name,) in rows}
+    return [f for f in files if f in chosen]
+
+
+def _batches(files: Sequence[Path]) -> Iterator[tuple[list[tuple[Path, int]], pa.Table]]:
+    """Files grouped into tables of up to BATCH_MESSAGES messages (a bigger file is a batch of its own)."""
+    group: list[tuple[Path, pa.Table]] = []
+    size = 0
+    for path in files:
+        table = pq.read_table(path, columns=[MESSAGE_ID, CONTENT, SENDER_ROLE])
+        if group and size + table.num_rows > BATCH_MESSAGES:
+            yield [(p, t.num_rows) for p, t in group], pa.concat_tables([t for _, t in group])
+            group, size = [], 0
+        group.append((path, table))
+        size += table.num_rows
+    if group:
+        yield [(p, t.num_rows) for p, t in group], pa.concat_tables([t for _, t in group])
+
+
+def tag_summary(store: Store, where: MessageFilter) -> TagSummary:
+    """Counts per tag over the selected messages (tags as stored, whichever rules made them)."""
+    condition, params = where.where()
+    con = connect(store)
+    try:
+        selected = f"SELECT message_id, platform, conversation_id FROM messages WHERE {condition}"
+        totals = con.execute(
+            f"""WITH s AS ({selected})
+            SELECT count(*), count(DISTINCT (platform, conversation_id)),
+                   count(*) FILTER (WHERE message_id IN (SELECT message_id FROM message_tags)),
+                   count(DISTINCT (platform, conversation_id))
+                     FILTER (WHERE message_id IN (SELECT message_id FROM message_tags))
+            FROM s""",
+            params,
+        ).fetchone()
+        rows = con.execute(
+            f"""WITH s AS ({selected})
+            SELECT t.tag, any_value(t.priority), count(DISTINCT t.message_id),
+                   count(DISTINCT (s.platform, s.conversation_id)) AS conversations
+            FROM s JOIN message_tags t USING (message_id)
+            GROUP BY t.tag ORDER BY conversations DESC, t.tag""",
+            params,
+        ).fetchall()
+    finally:
+        con.close()
+    messages, conversations, tagged_messages, tagged_conversations = (int(v) for v in _row(totals))
+    summary = TagSummary(messages, conversations, tagged_messages, tagged_conversations)
+    summary.counts = [TagCount(str(t), str(p), int(m), int(c)) for t, p, m, c in rows]
+    return summary
+
+
+def _row(values: Any) -> tuple[Any, ...]:
+    return tuple(values) if values is not None else (0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """One message and the tags the store holds for it (for `chatlog tag --explain`)."""
+
+    message_id: str
+    sent_at: str
+    platform: str
+    conversation_id: str | None
+    sender_role: str
+    content: str
+    tags: tuple[str, ...]
+    tagged_with: str | None  # fingerprint of the rules that made those tags; None when its file is untagged
+
+
+def find_message(store: Store, message_id: str) -> StoredMessage | None:
+    """A message by id or by a unique prefix of at least 8 characters."""
+    from chatlog_cli.errors import UsageError
+
+    key = message_id.strip().lower()
+    if len(key) < 8:
+        raise UsageError("消息编号至少要写前 8 位（见 chatlog search --format csv 的“消息编号”列）。")
+    con = connect(store)
+    try:
+        files = store.message_files()
+        if not files:
+            return None
+        rows = con.execute(
+            "SELECT message_id, strftime(sent_at, '%Y-%m-%d %H:%M:%S'), platform, conversation_id, sender_role, "
+            f"coalesce(content, ''), filename FROM read_parquet({sql_list(files)}, filename = true, "
+            "hive_partitioning = false) WHERE starts_with(message_id, ?) LIMIT 2",
+            [key],
+        ).fetchall()
+        if len(rows) > 1:
+            raise UsageError(f"有多条消息的编号以 {key} 开头，请多写几位。")
+        if not rows:
+            return None
+        mid, sent_at, platform, conversation, role, content, filename = rows[0]
+        tags = [
+            str(tag)
+            for (tag,) in con.execute(
+                "SELECT tag FROM message_tags WHERE message_id = ? ORDER BY tag", [mid]
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    tag_file = store.tag_file_for(Path(filename))
+    stamp = None
+    if tag_file.exists():
+        stamp = (pq.read_schema(tag_file).metadata or {}).get(RULES_KEY, b"").decode() or None
+    return StoredMessage(mid, sent_at, platform, conversation, role, content, tuple(tags), stamp)
