@@ -17,8 +17,6 @@ from chatlog_cli.schema import CONTENT, MESSAGE_ID, SENDER_ROLE, TAG_SCHEMA
 from chatlog_cli.tagging.matcher import Matcher, Occurrences
 from chatlog_cli.tagging.rules import RuleSet
 
-# One tag row before it is spread over messages: tag, rule that matched, keyword, priority.
-_Row = tuple[str, str, str, str]
 _NO_ROLE: Final = ""
 
 
@@ -49,7 +47,21 @@ class Tagger:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.matcher = Matcher(rules)
-        self._role_rules: dict[str, np.ndarray] = {}
+        index = {rule.tag: i for i, rule in enumerate(rules.rules)}
+        # Per rule, the tags a hit produces: its own (direct), then its ancestors nearest first (rolled up).
+        out_tag: list[int] = []
+        out_rolled: list[bool] = []
+        out_ptr = [0]
+        for rule in rules.rules:
+            for position, tag in enumerate((rule.tag, *rules.ancestors[rule.tag])):
+                out_tag.append(index[tag])
+                out_rolled.append(position > 0)
+            out_ptr.append(len(out_tag))
+        self._out_tag = np.array(out_tag, dtype=np.int64)
+        self._out_rolled = np.array(out_rolled, dtype=np.int64)
+        self._out_ptr = np.array(out_ptr, dtype=np.int64)
+        self._tag_names = pa.array([rule.tag for rule in rules.rules], pa.string())
+        self._priorities = pa.array([rule.priority for rule in rules.rules], pa.string())
 
     def tag_table(self, messages: pa.Table) -> pa.Table:
         """`TAG_SCHEMA` rows for a table with message_id, content and sender_role."""
@@ -79,8 +91,9 @@ class Tagger:
         role_names: list[str],
         message_ids: pa.ChunkedArray | pa.Array,
     ) -> tuple[pa.Table, np.ndarray]:
+        """Tag rows for every message whose text has hits, all in NumPy (a Python loop per text costs ~1 s/M)."""
         hit_text, hit_rule, hit_keyword = first
-        has_hit = np.zeros(int(text_of_message.max(initial=0)) + 1, dtype=bool)
+        has_hit = np.zeros(int(max(text_of_message.max(initial=0), hit_text.max(initial=0))) + 1, dtype=bool)
         has_hit[hit_text] = True
         tagged = np.flatnonzero(has_hit[text_of_message])
         if not len(tagged):
@@ -88,48 +101,43 @@ class Tagger:
         # Messages that share a text and a role share their tag rows: compute each combination once.
         combo = text_of_message[tagged] * len(role_names) + role_of_message[tagged]
         combos, combo_of_message = np.unique(combo, return_inverse=True)
-        per_text: dict[int, list[tuple[int, str]]] = {}
-        for text, rule, keyword in zip(hit_text.tolist(), hit_rule.tolist(), hit_keyword, strict=True):
-            per_text.setdefault(text, []).append((rule, keyword))
-        rows: list[_Row] = []
-        row_ptr = [0]
-        # Many texts match the same keywords (什么时候发货 in a hundred phrasings): compute each outcome once.
-        known: dict[tuple[tuple[tuple[int, str], ...], str], list[_Row]] = {}
-        for value in combos.tolist():
-            text, role = divmod(value, len(role_names))
-            signature = (tuple(per_text[text]), role_names[role])
-            found = known.get(signature)
-            if found is None:
-                found = known[signature] = self._rows(per_text[text], role_names[role])
-            rows.extend(found)
-            row_ptr.append(len(rows))
-        ptr = np.array(row_ptr, dtype=np.int64)
-        count = (ptr[1:] - ptr[:-1])[combo_of_message]
-        message_rows = np.repeat(tagged, count)
-        row_index = np.repeat(ptr[:-1][combo_of_message] - (np.cumsum(count) - count), count) + np.arange(count.sum())
-        columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
-        take = pa.array(row_index)
+        combo_text, combo_role = np.divmod(combos, len(role_names))
+        # Each combination with each hit of its text (hits are sorted by text), kept where the rule reads that role.
+        low = np.searchsorted(hit_text, combo_text, side="left")
+        pair_combo, hit = _expand(low, np.searchsorted(hit_text, combo_text, side="right") - low)
+        rule = hit_rule[hit]
+        keep = self._applies(role_names)[combo_role[pair_combo], rule]
+        pair_combo, hit, rule = pair_combo[keep], hit[keep], rule[keep]
+        # … each kept hit with its rule's own tag and the ancestors it rolls up into …
+        pair, out = _expand(self._out_ptr[rule], self._out_ptr[rule + 1] - self._out_ptr[rule])
+        row_combo, row_hit, row_rule = pair_combo[pair], hit[pair], rule[pair]
+        row_tag, row_rolled = self._out_tag[out], self._out_rolled[out]
+        # … once per combination and tag: a direct hit first, else the first rule (in file order) reaching it.
+        order = np.lexsort((row_rule, row_rolled, row_tag, row_combo))
+        first_of_tag = np.ones(len(order), dtype=bool)
+        first_of_tag[1:] = (row_combo[order][1:] != row_combo[order][:-1]) | (row_tag[order][1:] != row_tag[order][:-1])
+        chosen = order[first_of_tag]
+        chosen = chosen[np.lexsort((row_tag[chosen], row_rolled[chosen], row_combo[chosen]))]  # direct tags first
+        row_combo, row_hit, row_rule, row_tag = row_combo[chosen], row_hit[chosen], row_rule[chosen], row_tag[chosen]
+        # Spread the combinations' rows over their messages.
+        combo_ptr = np.searchsorted(row_combo, np.arange(len(combos) + 1), side="left")
+        message_of, row = _expand(combo_ptr[combo_of_message], (combo_ptr[1:] - combo_ptr[:-1])[combo_of_message])
+        message_rows = tagged[message_of]
         table = pa.table(
-            [pc.take(message_ids, pa.array(message_rows))]
-            + [pc.take(pa.array(column, pa.string()), take) for column in columns],
+            [
+                pc.take(message_ids, pa.array(message_rows)),
+                pc.take(self._tag_names, pa.array(row_tag[row])),
+                pc.take(self._tag_names, pa.array(row_rule[row])),
+                pc.take(pa.array(hit_keyword, pa.string()), pa.array(row_hit[row])),
+                pc.take(self._priorities, pa.array(row_tag[row])),
+            ],
             schema=TAG_SCHEMA,
         )
         return table, message_rows
 
-    def _rows(self, hits: list[tuple[int, str]], role: str) -> list[_Row]:
-        """Tag rows of one text for one role: each matching rule, then the ancestors it rolls up into."""
-        rules = self.rules.rules
-        direct: list[_Row] = []
-        rolled: dict[str, _Row] = {}
-        for rule_index, keyword in hits:
-            rule = rules[rule_index]
-            if role not in rule.roles:
-                continue
-            direct.append((rule.tag, rule.tag, keyword, rule.priority))
-            for ancestor in self.rules.ancestors[rule.tag]:
-                rolled.setdefault(ancestor, (ancestor, rule.tag, keyword, self.rules.by_tag[ancestor].priority))
-        seen = {row[0] for row in direct}
-        return direct + [row for tag, row in rolled.items() if tag not in seen]
+    def _applies(self, role_names: list[str]) -> np.ndarray:
+        """Roles × rules: whether the rule reads messages of that role."""
+        return np.array([[name in rule.roles for rule in self.rules.rules] for name in role_names], dtype=bool)
 
     def tags_of_text(self, text: str, role: str = "buyer") -> list[str]:
         """The tags a message with this text and sender role gets (rules order, ancestors after)."""
@@ -162,6 +170,13 @@ class Tagger:
                 )
             )
         return sorted(result, key=lambda e: (e.start, e.end, e.kind))
+
+
+def _expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges [start, start + count): (which range, index) of every element, ranges in order."""
+    which = np.repeat(np.arange(len(counts)), counts)
+    offsets = np.cumsum(counts) - counts
+    return which, np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
 
 
 def _first_per_text_and_rule(found: Occurrences, matcher: Matcher) -> tuple[np.ndarray, np.ndarray, list[str]]:
