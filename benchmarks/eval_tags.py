@@ -15,16 +15,17 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_import  # revision, doc-section writer
+from tests import tag_eval
+from tests.corpus_turns import all_turns
+
+ROOT = Path(__file__).resolve().parent.parent
 
 from chatlog_cli.tagging.rules import default_rules
 from chatlog_cli.tagging.tagger import Tagger
-from tests import tag_eval
-from tests.corpus_turns import all_turns
 
 
 def main() -> None:
