@@ -22,10 +22,10 @@ import bench_import  # revision, doc-section writer
 from tests import tag_eval
 from tests.corpus_turns import all_turns
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from chatlog_cli.tagging.rules import default_rules
 from chatlog_cli.tagging.tagger import Tagger
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
