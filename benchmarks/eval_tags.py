@@ -43,6 +43,14 @@ def main() -> None:
         texts = all_turns()
         for turn_id, truth, guess in evaluation.disagreements[: args.show]:
             print(f"\n{turn_id}\n  labelled {sorted(truth)}\n  tagged   {sorted(guess)}\n  {texts[turn_id][:200]!r}")
+    by_source = []
+    for source, name in (("jddc", "JDDC (JD e-commerce chat)"), ("ntcir", "NTCIR (Weibo helpdesk, mostly telecom)")):
+        part = tag_eval.evaluate(Tagger(rules), labels=labels, source=source).micro(tag_eval.CATEGORIES)
+        by_source.append(
+            f"- {name}: {part.labelled} labelled, {part.predicted} tagged, precision {part.precision:.0%}, "
+            f"recall {part.recall:.0%}"
+        )
+    print("\nProblem categories by corpus:\n" + "\n".join(by_source))
     if args.write_docs and args.set == "test":
         categories = evaluation.micro(tag_eval.CATEGORIES)
         body = "\n".join(
@@ -54,6 +62,10 @@ def main() -> None:
                 f"{categories.precision:.0%}, recall {categories.recall:.0%}.",
                 "",
                 table,
+                "",
+                "Problem categories by corpus:",
+                "",
+                *by_source,
             ]
         )
         bench_import.write_doc_section("tag_quality", body, doc=ROOT / "docs" / "tagging.md")

@@ -71,9 +71,11 @@ def labelled_turns(labels: Path = LABELS) -> list[tuple[str, set[str]]]:
     return rows
 
 
-def evaluate(tagger: Tagger, corpora_dir: Path = CORPORA_DIR, labels: Path = LABELS) -> Evaluation:
-    """Score the tagger's rules on the labelled turns."""
-    labelled = labelled_turns(labels)
+def evaluate(
+    tagger: Tagger, corpora_dir: Path = CORPORA_DIR, labels: Path = LABELS, source: str | None = None
+) -> Evaluation:
+    """Score the tagger's rules on the labelled turns (only those of one corpus: source "jddc" or "ntcir")."""
+    labelled = [(t, g) for t, g in labelled_turns(labels) if source is None or t.startswith(f"{source}:")]
     texts = all_turns(corpora_dir)
     table = pa.table(
         {
