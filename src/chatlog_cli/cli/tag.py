@@ -252,10 +252,10 @@ def rules_command(rules: RulesOpt = None, output: FormatOpt = OutputFormat.table
                        for r in active.rules]}
         )  # fmt: skip
         return
-    table = Table(title=f"标签规则：{_rules_label(active)}", title_justify="left", show_lines=True)
+    table = Table(title=f"标签规则：{_rules_label(active)}", title_justify="left", show_lines=True, expand=True)
     columns: list[tuple[str, dict[str, Any]]] = [
-        ("标签", {"no_wrap": True}), ("上级", {}), ("优先级", {"no_wrap": True}), ("适用", {}),
-        ("关键词 / 正则", {"ratio": 3}), ("排除", {"ratio": 1}),
+        ("标签", {"ratio": 2}), ("上级", {"ratio": 1}), ("优先级", {"no_wrap": True}), ("适用", {"no_wrap": True}),
+        ("关键词 / 正则", {"ratio": 5}), ("排除", {"ratio": 3}),
     ]  # fmt: skip
     for header, options in columns:
         table.add_column(header, overflow="fold", **options)
