@@ -220,7 +220,7 @@ def test_invalid_mapping_files_name_the_problem(tmp_path: Path, text: str, messa
 def test_mapping_file_errors_give_the_toml_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text('platform = "x"\n\n[columns]\nsent_at = 时间\n', encoding="utf-8")
-    with pytest.raises(MappingFileError, match="line 4"):
+    with pytest.raises(MappingFileError, match="第 4 行"):
         load_mapping(path)
 
 

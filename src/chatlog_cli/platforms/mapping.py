@@ -6,11 +6,11 @@ See docs/mapping.md for the format and a worked example.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from chatlog_cli.errors import MappingFileError
+from chatlog_cli.io.toml_files import parse_toml, read_toml_text
 from chatlog_cli.platforms.tabular import FIELDS, TabularFormat
 from chatlog_cli.schema import ROLES
 
@@ -20,17 +20,8 @@ _PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 def load_mapping(path: Path) -> TabularFormat:
     """Read and validate a mapping file; errors name the file, the line or key, and the fix."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise MappingFileError(f"找不到列映射文件：{path}") from None
-    except UnicodeDecodeError:
-        raise MappingFileError(f"{path}：列映射文件必须是 UTF-8 编码的 TOML 文本。") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise MappingFileError(f"{path}：TOML 语法错误：{exc}。") from None
-    return mapping_from_dict(data, str(path))
+    text = read_toml_text(path, MappingFileError, "列映射文件")
+    return mapping_from_dict(parse_toml(text, str(path), MappingFileError), str(path))
 
 
 def mapping_from_dict(data: dict[str, Any], label: str = "mapping") -> TabularFormat:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from chatlog_cli.errors import RulesFileError
-from chatlog_cli.io.toml_lines import array_table_lines, key_line
+from chatlog_cli.io.toml_files import array_table_lines, key_line, parse_toml, read_toml_text
 from chatlog_cli.schema import ROLES
 
 PRIORITIES: Final = ("normal", "high", "urgent")
@@ -117,14 +117,7 @@ def load_rules(path: Path | None) -> RuleSet:
     """The built-in rules, extended or replaced by a user rules file."""
     if path is None:
         return default_rules()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise RulesFileError(f"找不到规则文件：{path}。") from None
-    except UnicodeDecodeError:
-        raise RulesFileError(f"{path}：规则文件须是 UTF-8 编码的 TOML 文本。") from None
-    except OSError as exc:
-        raise RulesFileError(f"无法读取规则文件 {path}：{exc.strerror}。") from None
+    text = read_toml_text(path, RulesFileError, "规则文件")
     label = str(path)
     user = _parse(text, label, allow_defaults_key=True)
     mode = _defaults_mode(text, label)
@@ -176,10 +169,7 @@ class _Fail:
 
 
 def _parse(text: str, label: str, *, allow_defaults_key: bool) -> list[Rule]:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(exc, label) from None
+    data = parse_toml(text, label, RulesFileError)
     fail = _Fail(text, label)
     allowed = _TOP_KEYS if allow_defaults_key else ("rule",)
     for key in data:
@@ -200,17 +190,6 @@ def _parse(text: str, label: str, *, allow_defaults_key: bool) -> list[Rule]:
         seen[rule.tag] = index
         rules.append(rule)
     return rules
-
-
-def _syntax_error(exc: tomllib.TOMLDecodeError, label: str) -> RulesFileError:
-    # tomllib ends its message with "(at line N, column M)"; say it the way the other errors do.
-    message = str(exc)
-    found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-    where = f"{label} 第 {found[1]} 行第 {found[2]} 列" if found else label
-    detail = message[: found.start()] if found else message
-    return RulesFileError(
-        f"{where}：TOML 语法错误（{detail}）。请检查引号、逗号和方括号是否成对，同一个键是否写了两次。"
-    )
 
 
 def _defaults_mode(text: str, label: str) -> str:
