@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -19,6 +19,9 @@ from chatlog_cli.find.filters import ROLE_WORDS, MessageFilter
 from chatlog_cli.store.store import Store, resolve_store_dir
 from chatlog_cli.tagging.rules import PRIORITY_LABELS, RuleSet, load_rules
 from chatlog_cli.tagging.tagger import Explanation, Tagger
+
+if TYPE_CHECKING:
+    from chatlog_cli.tagging.run import TagRunReport
 
 tag_app = typer.Typer(
     invoke_without_command=True,
@@ -115,7 +118,7 @@ def _rules_label(rules: RuleSet) -> str:
     return f"{' + '.join(rules.sources)}（{len(rules.rules)} 条规则，{rules.keyword_count} 个关键词）"
 
 
-def _print_report(report: Any, rules: RuleSet) -> None:
+def _print_report(report: TagRunReport, rules: RuleSet) -> None:
     out = stdout_console()
     summary = report.summary
     if report.files_tagged:
@@ -152,7 +155,7 @@ def _print_report(report: Any, rules: RuleSet) -> None:
     out.print(table)
 
 
-def _report_json(report: Any, rules: RuleSet) -> dict[str, Any]:
+def _report_json(report: TagRunReport, rules: RuleSet) -> dict[str, Any]:
     summary = report.summary
     return {
         "rules": {"sources": list(rules.sources), "fingerprint": rules.fingerprint, "rules": len(rules.rules)},

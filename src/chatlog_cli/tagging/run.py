@@ -83,8 +83,9 @@ def tag_store(
         selected = _selected_files(store, where, all_files)
         pending = [f for f in selected if not is_current(store.tag_file_for(f), fingerprint)]
         report.files_current = len(selected) - len(pending)
+        chosen = set(selected)
         report.files_elsewhere = sum(
-            1 for f in all_files if f not in set(selected) and not is_current(store.tag_file_for(f), fingerprint)
+            1 for f in all_files if f not in chosen and not is_current(store.tag_file_for(f), fingerprint)
         )
         metadata = {
             **(TAG_SCHEMA.metadata or {}),
