@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,3 +20,13 @@ StoreOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+
+
+class TableOrJson(StrEnum):
+    """`--format` of commands that print a table on a terminal or JSON for programs."""
+
+    table = "table"
+    json = "json"
+
+
+TableOrJsonOpt = Annotated[TableOrJson, typer.Option("--format", help="table or json.")]

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from chatlog_cli.alerts import AlertReport, find_alerts
 from chatlog_cli.cli._filters import with_filter_options
-from chatlog_cli.cli._options import StoreOpt
+from chatlog_cli.cli._options import StoreOpt, TableOrJson, TableOrJsonOpt
 from chatlog_cli.cli._output import print_json, reported_errors, stderr_console, stdout_console
 from chatlog_cli.find.filters import MessageFilter
 from chatlog_cli.settings import DEFAULT_REPLY_MINUTES, SERVICE_HOURS
@@ -20,13 +20,6 @@ from chatlog_cli.tagging.rules import PRIORITY_LABELS
 
 # Distinct from errors (1) and usage errors (2), so cron can tell "alerts exist" from "chatlog failed".
 ALERTS_EXIT_CODE = 3
-
-
-class OutputFormat(StrEnum):
-    """How alerts are printed."""
-
-    table = "table"
-    json = "json"
 
 
 class FailOn(StrEnum):
@@ -43,7 +36,7 @@ def alerts_command(
     reply_minutes: Annotated[
         int, typer.Option("--reply-minutes", min=1, help="A buyer turn not answered within this many minutes is late.")
     ] = DEFAULT_REPLY_MINUTES,
-    output: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+    output: TableOrJsonOpt = TableOrJson.table,
     fail_on: Annotated[
         FailOn | None,
         typer.Option("--fail-on", help=f"Exit {ALERTS_EXIT_CODE} when alerts of this priority or higher exist (cron)."),
@@ -58,7 +51,7 @@ def alerts_command(
     Exit codes: 0 done, 1 error, 2 bad options, 3 alerts at or above --fail-on.
     """
     report = find_alerts(Store.open(resolve_store_dir(store)), where, reply_minutes=reply_minutes)
-    if output is OutputFormat.json:
+    if output is TableOrJson.json:
         print_json(_json(report))
     else:
         _print_table(report, limit)

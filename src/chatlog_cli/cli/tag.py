@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chatlog_cli.cli._filters import with_filter_options
-from chatlog_cli.cli._options import StoreOpt
+from chatlog_cli.cli._options import StoreOpt, TableOrJson, TableOrJsonOpt
 from chatlog_cli.cli._output import print_json, reported_errors, stderr_console, stderr_is_terminal, stdout_console
 from chatlog_cli.errors import UsageError
 from chatlog_cli.find.display import role_label
@@ -44,14 +43,6 @@ RulesOpt = Annotated[
 ]
 
 
-class OutputFormat(StrEnum):
-    """How results are printed."""
-
-    table = "table"
-    json = "json"
-
-
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table or json.")]
 _KIND_LABELS = {"keyword": "关键词", "regex": "正则", "exclude": "排除词"}
 
 
@@ -74,7 +65,7 @@ def tag_command(
             "--explain", metavar="MESSAGE_ID", help="Show why a stored message has its tags.", show_default=False
         ),
     ] = None,
-    output: FormatOpt = OutputFormat.table,
+    output: TableOrJsonOpt = TableOrJson.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     *,
     where: MessageFilter,
@@ -99,7 +90,7 @@ def tag_command(
         return
     from chatlog_cli.tagging.run import tag_store
 
-    if stderr_is_terminal() and not quiet and output is OutputFormat.table:
+    if stderr_is_terminal() and not quiet and output is TableOrJson.table:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         with Progress(TextColumn("打标签"), BarColumn(), MofNCompleteColumn(), console=stderr_console(),
@@ -108,7 +99,7 @@ def tag_command(
             report = tag_store(opened, tagger, where, on_rows=lambda n: progress.advance(task, n))
     else:
         report = tag_store(opened, tagger, where)
-    if output is OutputFormat.json:
+    if output is TableOrJson.json:
         print_json(_report_json(report, tagger.rules))
     elif not quiet:
         _print_report(report, tagger.rules)
@@ -172,10 +163,10 @@ def _report_json(report: TagRunReport, rules: RuleSet) -> dict[str, Any]:
     }
 
 
-def _print_explanation(text: str, role: str, tagger: Tagger, output: OutputFormat) -> None:
+def _print_explanation(text: str, role: str, tagger: Tagger, output: TableOrJson) -> None:
     explanations = tagger.explain(text, role)
     tags = tagger.tags_of_text(text, role)
-    if output is OutputFormat.json:
+    if output is TableOrJson.json:
         print_json({"text": text, "role": role, "tags": tags, "matches": [_explanation_json(e) for e in explanations]})
         return
     out = stdout_console()
@@ -212,14 +203,14 @@ def _explanation_json(e: Explanation) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _explain_message(store: Store, message_id: str, tagger: Tagger, output: OutputFormat) -> None:
+def _explain_message(store: Store, message_id: str, tagger: Tagger, output: TableOrJson) -> None:
     from chatlog_cli.tagging.run import find_message
 
     message = find_message(store, message_id)
     if message is None:
         raise UsageError(f"数据目录里没有编号为 {message_id} 的消息。")
     current = message.tagged_with == tagger.rules.fingerprint
-    if output is OutputFormat.json:
+    if output is TableOrJson.json:
         print_json(
             {"message_id": message.message_id, "sent_at": message.sent_at, "role": message.sender_role,
              "stored_tags": list(message.tags), "stored_with_these_rules": current,
@@ -245,10 +236,10 @@ def _explain_message(store: Store, message_id: str, tagger: Tagger, output: Outp
 
 @tag_app.command("rules")
 @reported_errors
-def rules_command(rules: RulesOpt = None, output: FormatOpt = OutputFormat.table) -> None:
+def rules_command(rules: RulesOpt = None, output: TableOrJsonOpt = TableOrJson.table) -> None:
     """Print the active rules: tags, parents, priorities, roles, keywords and exclusions."""
     active = load_rules(rules)
-    if output is OutputFormat.json:
+    if output is TableOrJson.json:
         print_json(
             {"sources": list(active.sources), "fingerprint": active.fingerprint,
              "rules": [r.canonical() | {"description": r.description, "ancestors": list(active.ancestors[r.tag])}
