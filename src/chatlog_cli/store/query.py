@@ -73,7 +73,8 @@ def connect(store: Store) -> Any:
     con.execute("SET enable_progress_bar = false")
     # Times read back, printed or formatted by SQL are China time, like the exports they came from.
     con.execute(f"SET TimeZone = '{DEFAULT_TZ}'")
-    _files_view(con, "messages", store.message_files(), SCHEMA)
+    message_files = store.message_files()
+    _files_view(con, "messages", message_files, SCHEMA)
     _files_view(con, "sessions", store.session_files(), SESSION_SCHEMA)
     from chatlog_cli.store.sessions import matches_sql
 
@@ -82,7 +83,7 @@ def connect(store: Store) -> Any:
         f"FROM sessions s JOIN ({matches_sql()}) m USING (session_key)"
     )
     con.execute(f"CREATE VIEW conversations AS {CONVERSATIONS_SQL}")
-    _files_view(con, "message_tags", store.tag_files(), TAG_SCHEMA)
+    _files_view(con, "message_tags", store.tag_files(message_files), TAG_SCHEMA)
     con.execute(f"CREATE VIEW conversation_tags AS {CONVERSATION_TAGS_SQL}")
     imports = [store.import_log_path] if store.import_log_path.exists() else []
     _files_view(con, "imports", imports, IMPORT_LOG_SCHEMA)

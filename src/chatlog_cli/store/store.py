@@ -176,7 +176,7 @@ class Store:
                 path.unlink(missing_ok=True)
                 removed.append(path)
         for path in self._tag_files():
-            if not self.message_file_for(path).exists() or path.name.startswith("."):
+            if not self.message_file_for(path).exists():  # also true of a temporary file being written
                 path.unlink(missing_ok=True)
                 removed.append(path)
         return removed
@@ -215,9 +215,10 @@ class Store:
         """The message file a tag file describes."""
         return self.messages_dir / tag_file.relative_to(self.tags_dir)
 
-    def tag_files(self) -> list[Path]:
-        """Tag files of committed message files."""
-        return [p for p in (self.tag_file_for(m) for m in self.message_files()) if p.exists()]
+    def tag_files(self, message_files: list[Path] | None = None) -> list[Path]:
+        """Tag files of committed message files (of `message_files` when the caller has them already)."""
+        files = self.message_files() if message_files is None else message_files
+        return [p for p in (self.tag_file_for(m) for m in files) if p.exists()]
 
     def _session_files(self) -> list[Path]:
         return sorted(self.sessions_dir.glob("platform=*/*.parquet")) if self.sessions_dir.exists() else []

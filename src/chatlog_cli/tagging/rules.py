@@ -12,7 +12,6 @@ import functools
 import hashlib
 import json
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -109,7 +108,7 @@ class RuleSet:
 def default_rules() -> RuleSet:
     """The rules that ship with chatlog."""
     text = resources.files("chatlog_cli").joinpath("data/tag_rules.toml").read_text(encoding="utf-8")
-    rules = tuple(_parse(text, DEFAULT_RULES_LABEL, allow_defaults_key=False))
+    rules, _ = _parse(text, DEFAULT_RULES_LABEL, allow_defaults_key=False)
     return _checked(rules, (DEFAULT_RULES_LABEL,), text, DEFAULT_RULES_LABEL)
 
 
@@ -119,8 +118,7 @@ def load_rules(path: Path | None) -> RuleSet:
         return default_rules()
     text = read_toml_text(path, RulesFileError, "规则文件")
     label = str(path)
-    user = _parse(text, label, allow_defaults_key=True)
-    mode = _defaults_mode(text, label)
+    user, mode = _parse(text, label, allow_defaults_key=True)
     if mode == "replace":
         return _checked(tuple(r for r in user if not _disabled(r)), (label,), text, label)
     base = list(default_rules().rules)
@@ -168,7 +166,8 @@ class _Fail:
         return self.at(self.line_of(index, key), f"{name}：{message}")
 
 
-def _parse(text: str, label: str, *, allow_defaults_key: bool) -> list[Rule]:
+def _parse(text: str, label: str, *, allow_defaults_key: bool) -> tuple[tuple[Rule, ...], str]:
+    """The file's rules in order, and its `defaults` mode (extend / replace)."""
     data = parse_toml(text, label, RulesFileError)
     fail = _Fail(text, label)
     allowed = _TOP_KEYS if allow_defaults_key else ("rule",)
@@ -189,15 +188,11 @@ def _parse(text: str, label: str, *, allow_defaults_key: bool) -> list[Rule]:
             raise fail.rule(index, "tag", rule.tag, f"标签重复（第 {first} 行已定义）；同一文件里每个标签只能写一次。")
         seen[rule.tag] = index
         rules.append(rule)
-    return rules
-
-
-def _defaults_mode(text: str, label: str) -> str:
-    mode = tomllib.loads(text).get("defaults", "extend")
+    mode = data.get("defaults", "extend")
     if mode not in ("extend", "replace"):
         line = key_line(text, "defaults", 1)
-        raise _Fail(text, label).at(line, 'defaults 只能是 "extend"（在内置规则上增改）或 "replace"（只用本文件）。')
-    return str(mode)
+        raise fail.at(line, 'defaults 只能是 "extend"（在内置规则上增改）或 "replace"（只用本文件）。')
+    return tuple(rules), str(mode)
 
 
 def _rule(entry: Any, index: int, fail: _Fail, label: str) -> Rule:  # noqa: C901 - one check per key, in order

@@ -124,11 +124,6 @@ def is_current(tag_file: Path, fingerprint: str) -> bool:
     return metadata.get(RULES_KEY) == fingerprint.encode()
 
 
-def files_needing_tags(store: Store, fingerprint: str) -> int:
-    """Committed message files without tags made by these rules."""
-    return sum(1 for f in store.message_files() if not is_current(store.tag_file_for(f), fingerprint))
-
-
 def untagged_files(store: Store) -> int:
     """Committed message files without any tag file (never tagged)."""
     return sum(1 for f in store.message_files() if not store.tag_file_for(f).exists())
