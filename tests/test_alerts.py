@@ -120,6 +120,7 @@ def test_table_and_json_output(store_dir: Path) -> None:
     assert code == 0
     assert "需要跟进的会话：" in stdout and "紧急 1" in stdout and "显示前 2 个" in stdout
     assert "风险-投诉：关键词“投诉”" in stdout and "说明：超过 15 分钟" in stdout
+    assert "质量太差，我要投诉" in stdout and "不处理就给差评" in stdout  # each reason's evidence
     code, stdout, _ = invoke("--store", str(store_dir), "--format", "json", "--since", DAY)
     data = json.loads(stdout)
     assert [a["priority"] for a in data["alerts"]][:2] == ["urgent", "high"]

@@ -88,13 +88,15 @@ def _print_table(report: AlertReport, limit: int) -> None:
     for alert in report.alerts[:limit]:
         first = alert.reasons[0]
         reasons = "\n".join(r.text for r in alert.reasons)
+        # Every reason's evidence, each message once (律师 and 曝光 are often in the same message).
+        evidence = "\n".join(dict.fromkeys(r.content.replace("\n", " ⏎ ") for r in alert.reasons))
         table.add_row(
             Text(PRIORITY_LABELS[alert.priority], style=styles[alert.priority]),
             f"{first.at:%Y-%m-%d %H:%M}",
             f"{alert.platform} {alert.conversation_id}",
             alert.buyer or "",
             Text(reasons),
-            Text(first.content),
+            Text(evidence),
         )
     out.print(table)
     start, end = SERVICE_HOURS
