@@ -82,7 +82,7 @@ def end_to_end(args: argparse.Namespace, tagger: Any) -> list[str]:
     total = sum(1 for _ in store.message_files())
 
     def run() -> Any:
-        shutil.rmtree(store.tags_dir, ignore_errors=True)
+        shutil.rmtree(store.derived_dir("tags"), ignore_errors=True)
         return tag_store(store, tagger, MessageFilter())
 
     print(f"  tagging the store ({total} message files) …", file=sys.stderr, flush=True)

@@ -178,7 +178,7 @@ def test_tag_files_of_uncommitted_or_vanished_message_files_are_cleaned_up(tagge
     store_dir, rules = tagged_store
     tag(store_dir, rules)
     store = Store.open(store_dir)
-    orphan = store.tags_dir / "platform=pinduoduo" / "month=2026-11" / "20990101T000000-deadbeef-0.parquet"
+    orphan = store.derived_dir("tags") / "platform=pinduoduo" / "month=2026-11" / "20990101T000000-deadbeef-0.parquet"
     pq.write_table(pa.table({"x": [1]}), orphan)
     with store.writing():
         pass

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, SESSION_SCHEMA, TAG_SCHEMA
 from chatlog_cli.settings import CHINA_UTC_OFFSET_MS, DEFAULT_TZ
-from chatlog_cli.store.store import IMPORT_LOG_SCHEMA, Store
+from chatlog_cli.store.store import IMPORT_LOG_SCHEMA, TAGS, Store
 
 
 def local_time_sql(expression: str = "sent_at") -> str:
@@ -83,7 +83,7 @@ def connect(store: Store) -> Any:
         f"FROM sessions s JOIN ({matches_sql()}) m USING (session_key)"
     )
     con.execute(f"CREATE VIEW conversations AS {CONVERSATIONS_SQL}")
-    _files_view(con, "message_tags", store.tag_files(message_files), TAG_SCHEMA)
+    _files_view(con, "message_tags", store.derived_files(TAGS, message_files), TAG_SCHEMA)
     con.execute(f"CREATE VIEW conversation_tags AS {CONVERSATION_TAGS_SQL}")
     imports = [store.import_log_path] if store.import_log_path.exists() else []
     _files_view(con, "imports", imports, IMPORT_LOG_SCHEMA)

@@ -5,15 +5,18 @@ STORE/
   chatlog-store.json                      marker: format name and schema version
   messages/platform=jd/month=2026-10/<import_id>-<n>.parquet
   rejects/<import_id>.parquet             rows that could not be parsed, with reasons
-  tags/platform=jd/month=2026-10/<import_id>-<n>.parquet   tag rows of that message file (`chatlog tag`)
+  tags/platform=jd/month=2026-10/<import_id>-<n>.parquet        tag rows of that message file (`chatlog tag`)
+  sentiment/platform=jd/month=2026-10/<import_id>-<n>.parquet   scores of its messages (`chatlog sentiment`)
+  models/sentiment.marshal.3              a trained sentiment model in use (`chatlog sentiment train`)
   imports.parquet                         the import log: one row per imported file (the commit record)
   .lock  .tmp/
 ```
 An import becomes visible when its row lands in `imports.parquet` (written last, by atomic rename).
 Files whose import id is not in the log are leftovers of an interrupted import: readers ignore them and the
 next writer deletes them, so a crash or Ctrl-C leaves the store as it was before that file.
-Tag files are derived data: each mirrors one message file (same partition and name) and records in its
-metadata the fingerprint of the rules that made it, so `chatlog tag` knows what is already up to date.
+Tag and sentiment files are derived data: each mirrors one message file (same partition and name) and
+records in its metadata the fingerprint of what made it (the rules, the model), so `chatlog tag` and
+`chatlog sentiment` know what is already up to date (store/derived.py).
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, SCHEMA_VERSION, SCHEMA_VER
 from chatlog_cli.settings import DEFAULT_STORE_DIR, LOCK_TIMEOUT_SECONDS, STORE_ENV_VAR
 
 MARKER: Final = "chatlog-store.json"
+# Kinds of derived data kept one file per message file (directory names under the store root).
+TAGS: Final = "tags"
+SENTIMENT: Final = "sentiment"
+DERIVED_KINDS: Final = (TAGS, SENTIMENT)
 # Present in stores written by `chatlog redact`: how the copy was redacted (see redact/run.py).
 REDACTION_INFO: Final = "redaction.json"
 STORE_FORMAT: Final = "chatlog-store"
@@ -100,7 +107,7 @@ class Store:
         self.messages_dir = root / "messages"
         self.rejects_dir = root / "rejects"
         self.sessions_dir = root / "sessions"
-        self.tags_dir = root / "tags"
+        self.models_dir = root / "models"
         self.tmp_dir = root / ".tmp"
         self.import_log_path = root / "imports.parquet"
 
@@ -175,10 +182,11 @@ class Store:
             if import_id_of(path) not in committed:
                 path.unlink(missing_ok=True)
                 removed.append(path)
-        for path in self._tag_files():
-            if not self.message_file_for(path).exists():  # also true of a temporary file being written
-                path.unlink(missing_ok=True)
-                removed.append(path)
+        for kind in DERIVED_KINDS:
+            for path in self._derived_files(kind):
+                if not self.message_file_for(kind, path).exists():  # also true of a temporary file being written
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
         return removed
 
     # Reading
@@ -200,25 +208,28 @@ class Store:
     def _reject_files(self) -> list[Path]:
         return sorted(self.rejects_dir.glob("*.parquet")) if self.rejects_dir.exists() else []
 
-    def _tag_files(self) -> list[Path]:
-        if not self.tags_dir.exists():
+    def derived_dir(self, kind: str) -> Path:
+        """The directory of one kind of derived data (TAGS, SENTIMENT)."""
+        return self.root / kind
+
+    def _derived_files(self, kind: str) -> list[Path]:
+        folder = self.derived_dir(kind)
+        if not folder.exists():
             return []
-        return sorted(self.tags_dir.glob("platform=*/month=*/*.parquet")) + sorted(
-            self.tags_dir.glob("platform=*/month=*/.*.tmp")
-        )
+        return sorted(folder.glob("platform=*/month=*/*.parquet")) + sorted(folder.glob("platform=*/month=*/.*.tmp"))
 
-    def tag_file_for(self, message_file: Path) -> Path:
-        """Where the tags of a message file live (same partition, same name)."""
-        return self.tags_dir / message_file.relative_to(self.messages_dir)
+    def derived_file_for(self, kind: str, message_file: Path) -> Path:
+        """Where a message file's derived data of this kind lives (same partition, same name)."""
+        return self.derived_dir(kind) / message_file.relative_to(self.messages_dir)
 
-    def message_file_for(self, tag_file: Path) -> Path:
-        """The message file a tag file describes."""
-        return self.messages_dir / tag_file.relative_to(self.tags_dir)
+    def message_file_for(self, kind: str, derived_file: Path) -> Path:
+        """The message file a derived file describes."""
+        return self.messages_dir / derived_file.relative_to(self.derived_dir(kind))
 
-    def tag_files(self, message_files: list[Path] | None = None) -> list[Path]:
-        """Tag files of committed message files (of `message_files` when the caller has them already)."""
+    def derived_files(self, kind: str, message_files: list[Path] | None = None) -> list[Path]:
+        """Existing derived files of committed message files (of `message_files` when the caller has them)."""
         files = self.message_files() if message_files is None else message_files
-        return [p for p in (self.tag_file_for(m) for m in files) if p.exists()]
+        return [p for p in (self.derived_file_for(kind, m) for m in files) if p.exists()]
 
     def _session_files(self) -> list[Path]:
         return sorted(self.sessions_dir.glob("platform=*/*.parquet")) if self.sessions_dir.exists() else []

@@ -1,35 +1,33 @@
 """`chatlog tag` as a library call: bring the store's tags up to date with a rule set, and count them.
 
-Tags are kept per message file (see store/store.py), each tag file stamped with the fingerprint of the rules
-that made it. A run re-tags exactly the selected files whose stamp differs (new imports, changed rules), so
-running it twice with the same rules writes nothing. Files are tagged whole even when a filter selects only
-some of their messages: tags are derived data, and a file is the unit that can be stamped.
+Tags are kept per message file, each tag file stamped with the fingerprint of the rules that made it, and
+brought up to date incrementally (store/derived.py): new imports and changed rules are tagged, nothing else.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from chatlog_cli import __version__
 from chatlog_cli.find.filters import MessageFilter
 from chatlog_cli.schema import CONTENT, MESSAGE_ID, SENDER_ROLE, TAG_SCHEMA
+from chatlog_cli.store.derived import (
+    missing_files,
+    pending_files,
+    read_batches,
+    stamp_metadata,
+    stamp_of,
+    write_per_file,
+)
 from chatlog_cli.store.query import connect, sql_list
-from chatlog_cli.store.store import Store, atomic_write_parquet
+from chatlog_cli.store.store import TAGS, Store
 from chatlog_cli.tagging.tagger import Tagger
 
 RULES_KEY: Final = b"chatlog.tag_rules"
 SOURCES_KEY: Final = b"chatlog.tag_rule_sources"
-# Messages matched per call: enough for texts to repeat across files, bounded for memory.
-BATCH_MESSAGES: Final = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -79,31 +77,14 @@ def tag_store(
     fingerprint = tagger.rules.fingerprint
     report = TagRunReport(fingerprint)
     with store.writing():
-        all_files = store.message_files()
-        selected = _selected_files(store, where, all_files)
-        pending = [f for f in selected if not is_current(store.tag_file_for(f), fingerprint)]
-        report.files_current = len(selected) - len(pending)
-        chosen = set(selected)
-        report.files_elsewhere = sum(
-            1 for f in all_files if f not in chosen and not is_current(store.tag_file_for(f), fingerprint)
+        pending = pending_files(store, TAGS, RULES_KEY, fingerprint, where)
+        report.files_current, report.files_elsewhere = pending.current, pending.elsewhere
+        metadata = stamp_metadata(
+            TAG_SCHEMA, RULES_KEY, fingerprint, {SOURCES_KEY: " + ".join(tagger.rules.sources).encode()}
         )
-        metadata = {
-            **(TAG_SCHEMA.metadata or {}),
-            RULES_KEY: fingerprint.encode(),
-            SOURCES_KEY: " + ".join(tagger.rules.sources).encode(),
-            b"chatlog.version": __version__.encode(),
-            b"chatlog.tagged_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").encode(),
-        }
-        for batch_files, messages in _batches(pending):
+        for batch_files, messages in read_batches(pending.files, [MESSAGE_ID, CONTENT, SENDER_ROLE]):
             tags, rows = tagger.tag_table_with_rows(messages)
-            bounds = np.cumsum([0, *(n for _, n in batch_files)])
-            file_of_row = np.searchsorted(bounds, rows, side="right") - 1
-            for index, (path, _) in enumerate(batch_files):
-                part = tags.filter(pa.array(file_of_row == index)).replace_schema_metadata(metadata)
-                target = store.tag_file_for(path)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write_parquet(part, target)
-                report.tag_rows += part.num_rows
+            report.tag_rows += write_per_file(store, TAGS, batch_files, tags, rows, metadata)
             report.files_tagged += len(batch_files)
             report.messages_read += messages.num_rows
             if on_rows is not None:
@@ -115,51 +96,12 @@ def tag_store(
 
 def is_current(tag_file: Path, fingerprint: str) -> bool:
     """Whether a tag file exists and was made with these rules."""
-    if not tag_file.exists():
-        return False
-    try:
-        metadata = pq.read_schema(tag_file).metadata or {}
-    except (OSError, pa.ArrowInvalid):
-        return False  # unreadable: tag it again
-    return metadata.get(RULES_KEY) == fingerprint.encode()
+    return stamp_of(tag_file, RULES_KEY) == fingerprint
 
 
 def untagged_files(store: Store) -> int:
     """Committed message files without any tag file (never tagged)."""
-    return sum(1 for f in store.message_files() if not store.tag_file_for(f).exists())
-
-
-def _selected_files(store: Store, where: MessageFilter, files: list[Path]) -> list[Path]:
-    condition, params = where.where()
-    if condition == "true" or not files:
-        return files
-    con = connect(store)
-    try:
-        # The `messages` view hides file names; the same files read directly expose them.
-        rows = con.execute(
-            f"SELECT DISTINCT filename FROM read_parquet({sql_list(files)}, filename = true, "
-            f"hive_partitioning = false) WHERE {condition}",
-            params,
-        ).fetchall()
-    finally:
-        con.close()
-    chosen = {Path(name) for (name,) in rows}
-    return [f for f in files if f in chosen]
-
-
-def _batches(files: Sequence[Path]) -> Iterator[tuple[list[tuple[Path, int]], pa.Table]]:
-    """Files grouped into tables of up to BATCH_MESSAGES messages (a bigger file is a batch of its own)."""
-    group: list[tuple[Path, pa.Table]] = []
-    size = 0
-    for path in files:
-        table = pq.read_table(path, columns=[MESSAGE_ID, CONTENT, SENDER_ROLE])
-        if group and size + table.num_rows > BATCH_MESSAGES:
-            yield [(p, t.num_rows) for p, t in group], pa.concat_tables([t for _, t in group])
-            group, size = [], 0
-        group.append((path, table))
-        size += table.num_rows
-    if group:
-        yield [(p, t.num_rows) for p, t in group], pa.concat_tables([t for _, t in group])
+    return missing_files(store, TAGS)
 
 
 def tag_summary(store: Store, where: MessageFilter) -> TagSummary:
@@ -246,8 +188,5 @@ def find_message(store: Store, message_id: str) -> StoredMessage | None:
         ]
     finally:
         con.close()
-    tag_file = store.tag_file_for(Path(filename))
-    stamp = None
-    if tag_file.exists():
-        stamp = (pq.read_schema(tag_file).metadata or {}).get(RULES_KEY, b"").decode() or None
+    stamp = stamp_of(store.derived_file_for(TAGS, Path(filename)), RULES_KEY)
     return StoredMessage(mid, sent_at, platform, conversation, role, content, tuple(tags), stamp)
