@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from chatlog_cli.schema import schema_markdown, session_schema_markdown, tag_schema_markdown
+from chatlog_cli.schema import (
+    schema_markdown,
+    sentiment_schema_markdown,
+    session_schema_markdown,
+    tag_schema_markdown,
+)
 from conftest import REPO
 
 
@@ -24,6 +29,12 @@ def test_schema_doc_matches_tag_schema() -> None:
     text = (REPO / "docs" / "schema.md").read_text(encoding="utf-8")
     block = text.split("<!-- tags:start -->\n", 1)[1].split("<!-- tags:end -->", 1)[0]
     assert block == tag_schema_markdown(), "regenerate the tags table in docs/schema.md"
+
+
+def test_schema_doc_matches_sentiment_schema() -> None:
+    text = (REPO / "docs" / "schema.md").read_text(encoding="utf-8")
+    block = text.split("<!-- sentiment:start -->\n", 1)[1].split("<!-- sentiment:end -->", 1)[0]
+    assert block == sentiment_schema_markdown(), "regenerate the sentiment table in docs/schema.md"
 
 
 def test_tagging_doc_example_is_a_valid_rules_file(tmp_path) -> None:

@@ -209,6 +209,23 @@ TAG_COLUMN_DOCS: Final[dict[str, str]] = {
 }
 
 
+# Sentiment (`chatlog sentiment`): one row per scored message, in files beside the message files.
+SCORE: Final = "score"
+SENTIMENT_SCHEMA: Final = pa.schema(
+    [
+        pa.field(MESSAGE_ID, pa.string(), nullable=False),
+        pa.field(SCORE, pa.float64(), nullable=False),
+    ],
+    metadata={SCHEMA_VERSION_KEY: str(SCHEMA_VERSION).encode()},
+)
+
+SENTIMENT_COLUMN_DOCS: Final[dict[str, str]] = {
+    MESSAGE_ID: "The scored message.",
+    SCORE: "snownlp's sentiment score, 0 (negative) … 1 (positive): exactly `snownlp.SnowNLP(content).sentiments` "
+    "with the model that made the file.",
+}
+
+
 def _markdown(schema: pa.Schema, docs: dict[str, str]) -> str:
     lines = ["| column | type | nullable | meaning |", "|---|---|---|---|"]
     for f in schema:
@@ -224,6 +241,11 @@ def schema_markdown() -> str:
 def tag_schema_markdown() -> str:
     """The tag table of docs/schema.md."""
     return _markdown(TAG_SCHEMA, TAG_COLUMN_DOCS)
+
+
+def sentiment_schema_markdown() -> str:
+    """The sentiment table of docs/schema.md."""
+    return _markdown(SENTIMENT_SCHEMA, SENTIMENT_COLUMN_DOCS)
 
 
 def session_schema_markdown() -> str:

@@ -35,3 +35,8 @@ STAGING_MEMORY_LIMIT = "512MB"
 DEFAULT_REPLY_MINUTES = 15
 # Service window (China time, hours): slow replies to turns outside it are not alerts (nobody is on duty).
 SERVICE_HOURS = (8, 24)
+
+# `chatlog sentiment`: conversation labels. snownlp scores ordinary chat low (it learned from product reviews),
+# so "neutral" is wide; see docs/sentiment.md for how the cut-offs were chosen.
+SENTIMENT_NEGATIVE_BELOW = 0.3
+SENTIMENT_POSITIVE_ABOVE = 0.7

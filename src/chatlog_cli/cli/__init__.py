@@ -18,6 +18,7 @@ from chatlog_cli.cli import (
     rejects,
     scan,
     search,
+    sentiment,
     show,
     sql,
     tag,
@@ -60,6 +61,7 @@ app.add_typer(redact.redact_app, name="redact")
 app.command("scan")(scan.scan_command)
 app.command("archive")(archive.archive_command)
 app.add_typer(tag.tag_app, name="tag")
+app.add_typer(sentiment.sentiment_app, name="sentiment")
 app.command("alerts")(alerts.alerts_command)
 
 

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from chatlog_cli.settings import SENTIMENT_NEGATIVE_BELOW, SENTIMENT_POSITIVE_ABOVE
+
 NEGATIVE: Final = "negative"
 NEUTRAL: Final = "neutral"
 POSITIVE: Final = "positive"
@@ -25,8 +27,8 @@ LABELS_ZH: Final = {NEGATIVE: "负面", NEUTRAL: "中性", POSITIVE: "正面"}
 class Thresholds:
     """Label cut-offs: negative below `negative_below`, positive above `positive_above`, neutral between."""
 
-    negative_below: float = 0.3
-    positive_above: float = 0.7
+    negative_below: float = SENTIMENT_NEGATIVE_BELOW
+    positive_above: float = SENTIMENT_POSITIVE_ABOVE
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.negative_below <= self.positive_above <= 1.0:
@@ -59,10 +61,11 @@ def conversation_score(scores: Sequence[float]) -> float:
     return sum(scores) / len(scores)
 
 
-def summarise(scores: Sequence[float], thresholds: Thresholds = Thresholds()) -> ConversationSentiment | None:
+def summarise(scores: Sequence[float], thresholds: Thresholds | None = None) -> ConversationSentiment | None:
     """Summary of a conversation's buyer scores in time order; None when there are none."""
     if not scores:
         return None
+    thresholds = thresholds or Thresholds()
     score = conversation_score(scores)
     return ConversationSentiment(
         messages=len(scores),

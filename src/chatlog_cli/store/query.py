@@ -3,7 +3,8 @@
 `messages`, `imports`, `rejects`; `sessions` (session-list metadata such as JD 会话记录) and
 `conversation_sessions` (each session with the chat-log conversation it was matched to); `message_tags`
 (one row per message and tag, from `chatlog tag`) and `conversation_tags` (tags rolled up per conversation,
-with the first tagged message as evidence).
+with the first tagged message as evidence); `message_sentiment` (scores from `chatlog sentiment`) and
+`conversation_sentiment` (the buyer's scores summarised per conversation, labelled with the default thresholds).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, SESSION_SCHEMA, TAG_SCHEMA
+from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, SENTIMENT_SCHEMA, SESSION_SCHEMA, TAG_SCHEMA
+from chatlog_cli.sentiment.aggregate import Thresholds
 from chatlog_cli.settings import CHINA_UTC_OFFSET_MS, DEFAULT_TZ
-from chatlog_cli.store.store import IMPORT_LOG_SCHEMA, TAGS, Store
+from chatlog_cli.store.store import IMPORT_LOG_SCHEMA, SENTIMENT, TAGS, Store
 
 
 def local_time_sql(expression: str = "sent_at") -> str:
@@ -60,6 +62,30 @@ GROUP BY m.platform, m.conversation_id, t.tag
 """
 
 
+# Per conversation, over the buyer's scored messages in time order (ties within a second broken by position in
+# the export); the definitions are sentiment/aggregate.py's (a test keeps the two in step).
+def conversation_sentiment_sql(thresholds: Thresholds | None = None) -> str:
+    """SQL for one row per conversation with a scored buyer message.
+
+    Columns: scored_messages, mean, min, first, last, change, score, label, lowest_message_id.
+    """
+    thresholds = thresholds or Thresholds()
+    order = "epoch_ms(m.sent_at) * 1000000 + m.source_line"
+    return f"""
+SELECT platform, conversation_id, scored_messages, mean, min, first, last, last - first AS change, score,
+       CASE WHEN score < {thresholds.negative_below!r} THEN 'negative'
+            WHEN score > {thresholds.positive_above!r} THEN 'positive' ELSE 'neutral' END AS label,
+       lowest_message_id
+FROM (
+    SELECT m.platform, m.conversation_id, count(*) AS scored_messages, avg(s.score) AS mean, min(s.score) AS min,
+           arg_min(s.score, {order}) AS first, arg_max(s.score, {order}) AS last, avg(s.score) AS score,
+           arg_min(s.message_id, (s.score, {order})) AS lowest_message_id
+    FROM message_sentiment s JOIN messages m USING (message_id)
+    WHERE m.sender_role = 'buyer'
+    GROUP BY m.platform, m.conversation_id)
+"""
+
+
 def sql_list(paths: Sequence[Path]) -> str:
     """A DuckDB list literal of file paths (views cannot take prepared parameters)."""
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
@@ -85,6 +111,8 @@ def connect(store: Store) -> Any:
     con.execute(f"CREATE VIEW conversations AS {CONVERSATIONS_SQL}")
     _files_view(con, "message_tags", store.derived_files(TAGS, message_files), TAG_SCHEMA)
     con.execute(f"CREATE VIEW conversation_tags AS {CONVERSATION_TAGS_SQL}")
+    _files_view(con, "message_sentiment", store.derived_files(SENTIMENT, message_files), SENTIMENT_SCHEMA)
+    con.execute(f"CREATE VIEW conversation_sentiment AS {conversation_sentiment_sql()}")
     imports = [store.import_log_path] if store.import_log_path.exists() else []
     _files_view(con, "imports", imports, IMPORT_LOG_SCHEMA)
     _files_view(con, "rejects", store.reject_files(), REJECT_SCHEMA)
