@@ -125,3 +125,19 @@ def test_table_and_json_output(store_dir: Path) -> None:
     data = json.loads(stdout)
     assert [a["priority"] for a in data["alerts"]][:2] == ["urgent", "high"]
     assert data["alerts"][0]["reasons"][0]["content"] == "质量太差，我要投诉"
+
+
+def test_very_negative_sentiment_is_a_reason_once_messages_are_scored(store_dir: Path) -> None:
+    store = Store.open(store_dir)
+    before = find_alerts(store, MessageFilter(), now=NOW, sentiment_below=0.01)
+    assert before.unscored_files == 1
+    assert not any(r.kind == "negative_sentiment" for a in before.alerts for r in a.reasons)
+    result = CliRunner().invoke(app, ["sentiment", "--store", str(store_dir), "-q"])
+    assert result.exit_code == 0, result.output
+    after = find_alerts(store, MessageFilter(), now=NOW, sentiment_below=0.01)
+    assert after.unscored_files == 0
+    flagged = {a.conversation_id: r for a in after.alerts for r in a.reasons if r.kind == "negative_sentiment"}
+    # 质量太差，我要投诉 scores 0.005; the next lowest (快递还没收到，怎么回事) 0.013.
+    assert list(flagged) == ["RISK"]
+    assert flagged["RISK"].content == "质量太差，我要投诉" and flagged["RISK"].priority == "normal"
+    assert "情绪" in flagged["RISK"].text

@@ -5,6 +5,8 @@ Reasons, each with the message that shows it:
 - **unanswered**: a buyer turn that no human agent answered (priority high).
 - **slow reply**: a buyer turn answered only after the reply limit (default 15 minutes), when it was asked
   inside the service window (priority normal; overnight questions answered in the morning are not alerts).
+- **very negative sentiment**: a buyer message scored below SENTIMENT_ALERT_BELOW by `chatlog sentiment`
+  (priority normal; the lowest-scored message is the evidence).
 
 A buyer turn is the buyer's messages between two agent messages; robot replies do not answer it (shops are
 measured on human replies). Only messages that ask for something open a turn: a turn of nothing but
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from chatlog_cli.find.filters import MessageFilter
-from chatlog_cli.settings import CHINA_TZ, DEFAULT_REPLY_MINUTES, SERVICE_HOURS
+from chatlog_cli.settings import CHINA_TZ, DEFAULT_REPLY_MINUTES, SENTIMENT_ALERT_BELOW, SERVICE_HOURS
 from chatlog_cli.store.query import LOCAL_TIME_SQL, connect
 from chatlog_cli.store.store import Store
 
@@ -40,7 +42,7 @@ _ASKING_TYPES: Final = ("text", "image", "link", "order_card", "product_card", "
 class Reason:
     """Why a conversation needs follow-up, with the evidence message."""
 
-    kind: str  # risk / unanswered / slow_reply
+    kind: str  # risk / unanswered / slow_reply / negative_sentiment
     priority: str
     text: str  # for the shop owner, in Chinese
     at: dt.datetime
@@ -69,6 +71,7 @@ class AlertReport:
     alerts: list[Alert] = field(default_factory=list)
     conversations: int = 0  # conversations looked at
     untagged_files: int = 0  # message files never tagged: risk alerts are incomplete for them
+    unscored_files: int = 0  # message files never scored by `chatlog sentiment`
     reply_minutes: int = DEFAULT_REPLY_MINUTES
 
     def at_least(self, priority: str) -> list[Alert]:
@@ -83,13 +86,19 @@ def find_alerts(
     reply_minutes: int = DEFAULT_REPLY_MINUTES,
     service_hours: tuple[int, int] = SERVICE_HOURS,
     now: dt.datetime | None = None,
+    sentiment_below: float = SENTIMENT_ALERT_BELOW,
 ) -> AlertReport:
     """Alerts for the conversations with at least one selected message."""
-    from chatlog_cli.tagging.run import untagged_files
+    from chatlog_cli.store.derived import missing_files
+    from chatlog_cli.store.store import SENTIMENT, TAGS
 
     now = now or dt.datetime.now(CHINA_TZ)
     condition, params = where.where()
-    report = AlertReport(reply_minutes=reply_minutes, untagged_files=untagged_files(store))
+    report = AlertReport(
+        reply_minutes=reply_minutes,
+        untagged_files=missing_files(store, TAGS),
+        unscored_files=missing_files(store, SENTIMENT),
+    )
     con = connect(store)
     try:
         con.execute(
@@ -98,7 +107,12 @@ def find_alerts(
         )
         report.conversations = int(con.execute("SELECT count(*) FROM chosen").fetchone()[0])
         reasons: dict[tuple[str, str], list[Reason]] = {}
-        for key, reason in [*_risk_reasons(con), *_waiting_reasons(con, reply_minutes, service_hours, now)]:
+        candidates = [
+            *_risk_reasons(con),
+            *_waiting_reasons(con, reply_minutes, service_hours, now),
+            *_sentiment_reasons(con, sentiment_below),
+        ]
+        for key, reason in candidates:
             reasons.setdefault(key, []).append(reason)
         info = _conversation_info(con)
     finally:
@@ -177,6 +191,22 @@ def _waiting_reasons(
             continue
         found.append(((platform, conversation), reason))
     return found
+
+
+def _sentiment_reasons(con: Any, below: float) -> list[tuple[tuple[str, str], Reason]]:
+    rows = con.execute(
+        """SELECT s.platform, s.conversation_id, s.min, s.lowest_message_id, epoch_ms(m.sent_at),
+                  coalesce(m.content, '')
+           FROM conversation_sentiment s JOIN chosen USING (platform, conversation_id)
+           JOIN messages m ON m.message_id = s.lowest_message_id
+           WHERE s.min < ?""",
+        [below],
+    ).fetchall()
+    return [
+        ((platform, conversation),
+         Reason("negative_sentiment", "normal", f"买家情绪很差（情绪值 {low:.2f}）", _time(at), message_id, content))
+        for platform, conversation, low, message_id, at, content in rows
+    ]  # fmt: skip
 
 
 def _time(epoch_ms: int) -> dt.datetime:

@@ -60,6 +60,12 @@ def alerts_command(
             f"提示：有 {report.untagged_files} 个文件的消息还没有打标签，风险提醒可能不全；请先运行 chatlog tag。",
             highlight=False,
         )
+    if report.unscored_files:
+        stderr_console().print(
+            f"提示：有 {report.unscored_files} 个文件的消息还没有情感打分，情绪提醒可能不全；"
+            "请先运行 chatlog sentiment。",
+            highlight=False,
+        )
     if fail_on is not None and report.at_least(fail_on.value):
         raise typer.Exit(ALERTS_EXIT_CODE)
 
@@ -112,6 +118,7 @@ def _json(report: AlertReport) -> dict[str, Any]:
         "conversations_checked": report.conversations,
         "reply_minutes": report.reply_minutes,
         "untagged_files": report.untagged_files,
+        "unscored_files": report.unscored_files,
         "alerts": [
             {
                 "priority": a.priority,
