@@ -20,9 +20,9 @@ from chatlog_cli.sentiment.bayes import BayesModel
 from chatlog_cli.sentiment.paths import snownlp_data_file
 from chatlog_cli.sentiment.segmenter import HAN_RUN, Segmenter, load_tables
 
-# Texts segmented per NumPy batch: large enough to amortise the per-step overhead, small enough that the
-# per-character transition tables (64 floats per distinct character trigram) stay well under 100 MB.
-BATCH_TEXTS: Final = 4_000
+# Characters segmented per NumPy batch: large enough to amortise the per-step overhead, small enough that the
+# transition tables (64 floats per distinct character trigram, several temporaries) stay around 100 MB.
+BATCH_CHARS: Final = 100_000
 # Below this many distinct texts a worker process costs more (start-up, model load) than it saves.
 PARALLEL_MIN_TEXTS: Final = 20_000
 # Bump when scoring changes in a way that makes stored scores stale.
@@ -133,11 +133,17 @@ class SentimentScorer:
 
 
 def score_batch(scorer: SentimentScorer, texts: Sequence[str]) -> list[float]:
-    """Scores of texts (all scorable), segmented BATCH_TEXTS at a time."""
+    """Scores of texts (all scorable), segmented about BATCH_CHARS characters at a time."""
     scores: list[float] = []
     probability = scorer.model.probability
-    for start in range(0, len(texts), BATCH_TEXTS):
-        scores += [probability(words) for words in scorer.words(texts[start : start + BATCH_TEXTS])]
+    start = 0
+    while start < len(texts):
+        end, size = start, 0
+        while end < len(texts) and (end == start or size + len(texts[end]) <= BATCH_CHARS):
+            size += len(texts[end])
+            end += 1
+        scores += [probability(words) for words in scorer.words(texts[start:end])]
+        start = end
     return scores
 
 
