@@ -38,7 +38,5 @@ SERVICE_HOURS = (8, 24)
 
 # `chatlog sentiment`: conversation labels. snownlp scores ordinary chat low (it learned from product reviews),
 # so "neutral" is wide; see docs/sentiment.md for how the cut-offs were chosen.
-SENTIMENT_NEGATIVE_BELOW = 0.3
-SENTIMENT_POSITIVE_ABOVE = 0.7
-# `chatlog alerts`: a conversation with a buyer message scored below this is flagged (very negative sentiment).
-SENTIMENT_ALERT_BELOW = 0.05
+SENTIMENT_NEGATIVE_BELOW = 0.2
+SENTIMENT_POSITIVE_ABOVE = 0.8

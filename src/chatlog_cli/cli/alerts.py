@@ -36,6 +36,17 @@ def alerts_command(
     reply_minutes: Annotated[
         int, typer.Option("--reply-minutes", min=1, help="A buyer turn not answered within this many minutes is late.")
     ] = DEFAULT_REPLY_MINUTES,
+    sentiment_below: Annotated[
+        float | None,
+        typer.Option(
+            "--sentiment-below",
+            min=0.0,
+            max=1.0,
+            help="Also flag conversations with a buyer message scored below this by `chatlog sentiment` (off by "
+            "default: worth it with a model trained on your chats, see docs/sentiment.md).",
+            show_default=False,
+        ),
+    ] = None,
     output: TableOrJsonOpt = TableOrJson.table,
     fail_on: Annotated[
         FailOn | None,
@@ -50,7 +61,9 @@ def alerts_command(
     Sorted by priority (紧急, 高, 一般), oldest first. Risk alerts need `chatlog tag` to have run.
     Exit codes: 0 done, 1 error, 2 bad options, 3 alerts at or above --fail-on.
     """
-    report = find_alerts(Store.open(resolve_store_dir(store)), where, reply_minutes=reply_minutes)
+    report = find_alerts(
+        Store.open(resolve_store_dir(store)), where, reply_minutes=reply_minutes, sentiment_below=sentiment_below
+    )
     if output is TableOrJson.json:
         print_json(_json(report))
     else:

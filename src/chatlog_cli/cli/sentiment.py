@@ -98,7 +98,7 @@ def sentiment_command(
     """Score the selected buyer messages (all by default) and summarise sentiment per conversation.
 
     Only messages not yet scored with the current model are scored, so re-running is cheap. A conversation's
-    score is the mean of its buyer's scores; labels 负面/中性/正面 use --negative-below/--positive-above.
+    score is its buyer's last score; labels 负面/中性/正面 use --negative-below/--positive-above.
     """
     if ctx.invoked_subcommand is not None:
         # `chatlog sentiment --store X train …` means the same as `chatlog sentiment train --store X …`.

@@ -78,7 +78,8 @@ SELECT platform, conversation_id, scored_messages, mean, min, first, last, last 
        lowest_message_id
 FROM (
     SELECT m.platform, m.conversation_id, count(*) AS scored_messages, avg(s.score) AS mean, min(s.score) AS min,
-           arg_min(s.score, {order}) AS first, arg_max(s.score, {order}) AS last, avg(s.score) AS score,
+           arg_min(s.score, {order}) AS first, arg_max(s.score, {order}) AS last,
+           arg_max(s.score, {order}) AS score,
            arg_min(s.message_id, (s.score, {order})) AS lowest_message_id
     FROM message_sentiment s JOIN messages m USING (message_id)
     WHERE m.sender_role = 'buyer'
