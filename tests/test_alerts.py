@@ -141,3 +141,10 @@ def test_very_negative_sentiment_is_a_reason_once_messages_are_scored(store_dir:
     assert list(flagged) == ["RISK"]
     assert flagged["RISK"].content == "质量太差，我要投诉" and flagged["RISK"].priority == "normal"
     assert "情绪" in flagged["RISK"].text
+    # Off unless asked for (snownlp's model scores plain questions near 0).
+    default = find_alerts(store, MessageFilter(), now=NOW)
+    assert not any(r.kind == "negative_sentiment" for a in default.alerts for r in a.reasons)
+    result = CliRunner().invoke(
+        app, ["alerts", "--store", str(store_dir), "--sentiment-below", "0.01", "--format", "json"]
+    )
+    assert result.exit_code == 0 and "买家情绪很差" in result.stdout
