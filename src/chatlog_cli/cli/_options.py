@@ -19,6 +19,7 @@ StoreOpt = Annotated[
         file_okay=False,
     ),
 ]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 
 

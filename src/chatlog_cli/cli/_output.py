@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -52,3 +53,17 @@ def print_json(data: Any) -> None:
     """Machine-readable output on stdout (UTF-8, not ASCII-escaped, so Chinese stays readable)."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
     sys.stdout.flush()
+
+
+@contextmanager
+def rows_progress(label: str, *, shown: bool) -> Iterator[Callable[[int], None] | None]:
+    """A transient rows-done counter on stderr (a terminal only); yields the callback to advance it, or None."""
+    if not shown or not stderr_is_terminal():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), console=stderr_console(),
+                  transient=True) as progress:  # fmt: skip
+        task = progress.add_task(label, total=None)
+        yield lambda n: progress.advance(task, n)

@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from chatlog_cli.cli._filters import with_filter_options
-from chatlog_cli.cli._options import StoreOpt, TableOrJson, TableOrJsonOpt
-from chatlog_cli.cli._output import print_json, reported_errors, stderr_console, stderr_is_terminal, stdout_console
+from chatlog_cli.cli._options import QuietOpt, StoreOpt, TableOrJson, TableOrJsonOpt
+from chatlog_cli.cli._output import print_json, reported_errors, rows_progress, stderr_console, stdout_console
 from chatlog_cli.errors import UsageError
 from chatlog_cli.find.display import role_label
 from chatlog_cli.find.filters import ROLE_WORDS, MessageFilter
@@ -91,7 +91,7 @@ def sentiment_command(
         ),
     ] = None,
     output: TableOrJsonOpt = TableOrJson.table,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    quiet: QuietOpt = False,
     *,
     where: MessageFilter,
 ) -> None:
@@ -128,16 +128,8 @@ def sentiment_command(
     thresholds = _thresholds(negative_below, positive_above)
     from chatlog_cli.sentiment.run import score_store
 
-    if stderr_is_terminal() and not quiet and output is TableOrJson.table:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        with Progress(TextColumn("情感打分"), BarColumn(), MofNCompleteColumn(), console=stderr_console(),
-                      transient=True) as progress:  # fmt: skip
-            task = progress.add_task("score", total=None)
-            report = score_store(opened, scorer, where, roles=roles, thresholds=thresholds, top=top,
-                                 on_rows=lambda n: progress.advance(task, n))  # fmt: skip
-    else:
-        report = score_store(opened, scorer, where, roles=roles, thresholds=thresholds, top=top)
+    with rows_progress("情感打分", shown=not quiet and output is TableOrJson.table) as on_rows:
+        report = score_store(opened, scorer, where, roles=roles, thresholds=thresholds, top=top, on_rows=on_rows)
     if output is TableOrJson.json:
         print_json(_report_json(report, choice, thresholds))
     elif not quiet:

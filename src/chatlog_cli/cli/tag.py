@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from chatlog_cli.cli._filters import with_filter_options
-from chatlog_cli.cli._options import StoreOpt, TableOrJson, TableOrJsonOpt
-from chatlog_cli.cli._output import print_json, reported_errors, stderr_console, stderr_is_terminal, stdout_console
+from chatlog_cli.cli._options import QuietOpt, StoreOpt, TableOrJson, TableOrJsonOpt
+from chatlog_cli.cli._output import print_json, reported_errors, rows_progress, stdout_console
 from chatlog_cli.errors import UsageError
 from chatlog_cli.find.display import role_label
 from chatlog_cli.find.filters import ROLE_WORDS, MessageFilter
@@ -66,7 +66,7 @@ def tag_command(
         ),
     ] = None,
     output: TableOrJsonOpt = TableOrJson.table,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    quiet: QuietOpt = False,
     *,
     where: MessageFilter,
 ) -> None:
@@ -90,15 +90,8 @@ def tag_command(
         return
     from chatlog_cli.tagging.run import tag_store
 
-    if stderr_is_terminal() and not quiet and output is TableOrJson.table:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        with Progress(TextColumn("打标签"), BarColumn(), MofNCompleteColumn(), console=stderr_console(),
-                      transient=True) as progress:  # fmt: skip
-            task = progress.add_task("tag", total=None)
-            report = tag_store(opened, tagger, where, on_rows=lambda n: progress.advance(task, n))
-    else:
-        report = tag_store(opened, tagger, where)
+    with rows_progress("打标签", shown=not quiet and output is TableOrJson.table) as on_rows:
+        report = tag_store(opened, tagger, where, on_rows=on_rows)
     if output is TableOrJson.json:
         print_json(_report_json(report, tagger.rules))
     elif not quiet:
