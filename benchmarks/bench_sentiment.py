@@ -316,7 +316,7 @@ def measure_startup(repeat: int) -> Startup:
 
 
 def _minutes(seconds: float) -> str:
-    return f"{seconds:,.1f} s" if seconds < 120 else f"{seconds:,.0f} s ({seconds / 60:.0f} min)"
+    return f"{seconds:,.1f} s" if seconds < 120 else f"{seconds:,.0f} s = {seconds / 60:.0f} min"
 
 
 def part_rows(part: Part, default_workers: int) -> list[str]:
