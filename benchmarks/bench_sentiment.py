@@ -6,7 +6,8 @@
     python benchmarks/bench_sentiment.py --profile mix     # cProfile one workers=1 run (mix or jddc) instead
 
 chatlog = `SentimentScorer.score_texts(texts, workers=W)` for each W of --workers: wall time of the call, best of
---repeat, each run with a freshly loaded scorer (load excluded; a pool's spawn and worker start-up included).
+at least --repeat runs (a short input runs until 3 s are spent, at most 20 times), each with a freshly loaded
+scorer (load excluded; a pool's spawn and worker start-up included).
 snownlp = `SnowNLP(text).sentiments` per message, after `import snownlp` and one warm-up call (its 3-4 s model
 load excluded). Both skip texts without a Chinese character (`is_scorable`: chatlog gives them None), so both
 produce the same output. The chatlog runs come first, before snownlp's models are in the process.
@@ -56,6 +57,8 @@ MIX_TARGET: Final = 30.0
 JDDC_TARGET: Final = 8.0
 STARTUP_TARGET: Final = 1.0
 CLI_TEXT: Final = "你好"
+MIN_SECONDS: Final = 3.0  # chatlog runs continue past --repeat until this much time is spent …
+MAX_RUNS: Final = 20  # … or this many runs
 
 # Run in a fresh interpreter: the scorer's start-up with the cache as it is, as JSON on stdout.
 STARTUP_CODE: Final = """
@@ -195,17 +198,22 @@ def jddc_texts() -> list[str] | None:
 
 
 def time_ours(part: Part, workers_counts: Sequence[int], repeat: int) -> None:
-    """Best-of-repeat wall time of `score_texts` per workers count, a freshly loaded scorer each run."""
+    """Best wall time of `score_texts` per workers count, a freshly loaded scorer each run.
+
+    At least `repeat` runs, more for a short input (until MIN_SECONDS are spent), so that a moment of other work
+    on the machine cannot spoil every run of a 0.2 s measurement.
+    """
     from chatlog_cli.sentiment.scorer import PARALLEL_MIN_TEXTS, SentimentScorer
 
     distinct_scorable = part.distinct_scorable
     for workers in workers_counts:
-        best = math.inf
-        for _ in range(repeat):
+        best, spent, runs = math.inf, 0.0, 0
+        while runs < repeat or (spent < MIN_SECONDS and runs < MAX_RUNS):
             scorer = SentimentScorer.load()
             started = time.perf_counter()
             scores = scorer.score_texts(part.texts, workers=workers)
-            best = min(best, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            best, spent, runs = min(best, seconds), spent + seconds, runs + 1
             if not part.scores:
                 part.scores = scores
             elif scores != part.scores:
@@ -380,11 +388,18 @@ def report(args: argparse.Namespace, parts: list[Part], startup: Startup | None,
     command = f"python benchmarks/bench_sentiment.py --n {args.n} --seed {args.seed} --ref-sample {args.ref_sample}"
     if args.jddc_ref:
         command += f" --jddc-ref {args.jddc_ref}"
+    if args.repeat != 3:
+        command += f" --repeat {args.repeat}"
+    if args.workers != [1, 2]:
+        command += f" --workers {' '.join(map(str, args.workers))}"
+    if args.only:
+        command += f" --only {' '.join(args.only)}"
     lines = [
         "## Sentiment (`benchmarks/bench_sentiment.py`)",
         "",
         f"Run {dt.date.today():%Y-%m-%d} at revision {bench_import.revision()} on {machine}.",
-        f"`{command}`; chatlog best of {args.repeat}.",
+        f"`{command}`; chatlog: best of at least {args.repeat} runs (a short input runs until "
+        f"{MIN_SECONDS:g} s are spent, at most {MAX_RUNS} times).",
         "",
         "chatlog = `SentimentScorer.score_texts(texts, workers=W)`: wall time of the call with a freshly loaded "
         "scorer (load excluded; with a pool, its spawn and worker start-up included). snownlp = "
