@@ -196,8 +196,8 @@ def _print_report(report: SentimentRunReport, choice: ModelChoice, thresholds: T
         f"{summary.scored_messages:,} 条买家消息），会话平均情绪值 {mean}。",
         highlight=False,
     )
-    labels = Table(title=f"会话情绪（负面 < {thresholds.negative_below}，正面 > {thresholds.positive_above}）",
-                   title_justify="left")  # fmt: skip
+    cutoffs = f"负面 < {thresholds.negative_below}，正面 > {thresholds.positive_above}"
+    labels = Table(title=f"会话情绪（按买家最后一句：{cutoffs}）", title_justify="left")
     for header in ("情绪", "会话数", "占比"):
         labels.add_column(header, justify="left" if header == "情绪" else "right")
     for label in (NEGATIVE, NEUTRAL, POSITIVE):
@@ -208,13 +208,13 @@ def _print_report(report: SentimentRunReport, choice: ModelChoice, thresholds: T
         return
     table = Table(title="情绪最差的会话", title_justify="left")
     for header, justify in (("开始时间", "left"), ("平台", "left"), ("买家", "left"), ("客服", "left"),
-                            ("均值", "right"), ("最低", "right"), ("最后", "right"), ("变化", "right"),
+                            ("情绪值(最后)", "right"), ("最低", "right"), ("均值", "right"), ("变化", "right"),
                             ("最低的一句", "left")):  # fmt: skip
         table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for row in summary.most_negative:
         table.add_row(
-            row.started_at, row.platform, Text(row.buyer or "—"), Text(row.agents or "—"), _score_text(row.mean),
-            _score_text(row.min), _score_text(row.last), f"{row.change:+.2f}", Text(_snippet(row.lowest_text)),
+            row.started_at, row.platform, Text(row.buyer or "—"), Text(row.agents or "—"), _score_text(row.last),
+            _score_text(row.min), _score_text(row.mean), f"{row.change:+.2f}", Text(_snippet(row.lowest_text)),
         )  # fmt: skip
     out.print(table)
 
