@@ -773,7 +773,7 @@ def check_output(case: Case, run: Run) -> str | None:
         elif suffix == ".md" and "|" not in path.read_text(encoding="utf-8"):
             return "no Markdown table"
     except (ValueError, zipfile.BadZipFile, UnicodeDecodeError) as error:
-        return f"unreadable {suffix}: {error}"
+        return f"{'not ' + suffix if case.output else 'stdout is not JSON'}: {error}"
     return None
 
 
@@ -827,13 +827,21 @@ def report_table(results: list[Result], repeat: int) -> list[str]:
     ]
     for r in results:
         command = " ".join(a if "/" not in a else Path(a).name for a in ("chatlog", *r.case.args))
-        size = f"{r.output_bytes / 1024:,.0f} KB" if r.problem is None else "—"
+        size = _size(r.output_bytes) if r.problem is None else "—"
         seconds = f"{r.seconds:.2f}" if r.problem is None else "—"
         rss = f"{r.rss_mb:,.0f}" if r.problem is None else "—"
         lines.append(
             f"| {r.case.label} | `{command}` | {size} | {seconds} | {rss} | {verdict(r)} | {r.problem or 'ok'} |"
         )
     return lines
+
+
+def _size(size: int) -> str:
+    if size < 10_000:
+        return f"{size:,} B"
+    if size < 10 * 1024**2:
+        return f"{size / 1024:,.0f} KB"
+    return f"{size / 1024**2:,.1f} MB"
 
 
 def build_table(build: dict[str, Any]) -> list[str]:
@@ -875,14 +883,16 @@ def machine() -> str:
 
 
 def record(
-    args: argparse.Namespace, build: dict[str, Any], cached: bool, profile: list[str], results: list[Result] | None
+    args: argparse.Namespace,
+    build: dict[str, Any],
+    cached: bool,
+    profile: list[str],
+    profile_weeks: list[dict[str, Any]],
+    results: list[Result] | None,
 ) -> None:
+    """Replace the bench_reports section of docs/performance.md."""
     n = build["n"]
-    built = (
-        f"measured when the store was built ({build['built']}, revision {build['revision']})"
-        if cached
-        else "measured in this run"
-    )
+    built = f"when the store was built, {build['built']} at revision {build['revision']}" if cached else "in this run"
     lines = [
         "## Reports (`benchmarks/bench_reports.py`)",
         "",
@@ -891,7 +901,7 @@ def record(
         "",
         f"Store: {n:,} messages over 2026-W46..W48 (China time), three Pinduoduo shops and 20 agents on shifts, "
         f"generated as one CSV export per shop ({build['input_bytes'] / 1024**2:,.0f} MB) and built with "
-        f"`chatlog import --shop`, `chatlog tag` and `chatlog sentiment` (each a fresh process; times {built}); "
+        f"`chatlog import --shop`, `chatlog tag` and `chatlog sentiment`, each a fresh process timed {built}; "
         f"store size {build['store_bytes'] / 1024**2:,.0f} MB on disk. Texts: `redaction_corpus.message_mix`.",
         "",
         *build_table(build),
@@ -899,12 +909,15 @@ def record(
         *(f"- {line}" for line in profile),
         "",
     ]
+    week = next((w for w in profile_weeks if w["week"] == args.week), None)
+    week_size = f" ({week['messages']:,} messages, {week['conversations']:,} conversations)" if week else ""
     if results is None:
         lines.append("Reports: NOT MEASURED (no `chatlog report` command in the measured tree).")
     else:
         lines += [
             f"Each report = `python -m chatlog_cli report … --store STORE` in a fresh process (start-up included), "
-            f"wall time, best of {args.repeat}; peak RSS = that process's `ru_maxrss`. Week {args.week}; "
+            f"wall time, best of {args.repeat}; peak RSS = that process's `ru_maxrss`. Week {args.week}"
+            f"{week_size}; "
             "frequency, agents, hourly and pivot with `--since/--until` that week and `--format json` (stdout to a "
             f"file). Target: the weekly report (every format) and frequency ≤ {TARGET_SECONDS:.0f} s.",
             "",
@@ -966,7 +979,7 @@ def main() -> None:
                 if verdict(r) == "FAIL"
             ]
     if args.write_docs:
-        record(args, build, cached, summary, results)
+        record(args, build, cached, summary, profile["weeks"], results)
     for failure in failures:
         print(failure, file=sys.stderr)
     if failures:
