@@ -12,6 +12,7 @@ import typer
 from chatlog_cli.cli._filters import with_filter_options
 from chatlog_cli.cli._options import StoreOpt
 from chatlog_cli.cli._output import reported_errors, stderr_console, stdout_console
+from chatlog_cli.cli.redact import KeyFileOpt
 from chatlog_cli.errors import UsageError
 from chatlog_cli.find.filters import MessageFilter
 from chatlog_cli.reports.context import ReportContext, ReportOptions
@@ -61,7 +62,7 @@ def _options(service_hours: str = "08:00-24:00") -> ReportOptions:
 
 def _emit(report: Report, fmt: ReportFormat | None, output: Path | None) -> None:
     chosen = resolve_format(output, fmt.value if fmt else None)
-    if report.empty:
+    if report.empty and chosen != "table":  # the table says so itself
         period = report.period.label if report.period else ""
         stderr_console().print(
             f"该时间段（{period}）内没有数据。可用 chatlog info 查看数据的时间范围。", highlight=False
@@ -246,6 +247,7 @@ def weekly_command(
     ] = None,
     store: StoreOpt = None,
     service_hours: ServiceHoursOpt = "08:00-24:00",
+    key_file: KeyFileOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     *,
@@ -254,11 +256,16 @@ def weekly_command(
     """周报: overview versus the previous week, trend, tags and words, agents, hours, follow-ups, examples.
 
     -o report.xlsx (one sheet per section, with charts), .html (one self-contained file, readable on a phone), .md or
-    .json. Buyers are replaced by tokens and message text is redacted.
+    .json. Buyers are replaced by tokens and message text is redacted; with --key-file (or $CHATLOG_REDACT_KEY) a
+    buyer keeps the same token from week to week.
     """
     from chatlog_cli.reports.weekly import weekly_report
 
     if where.since is not None or where.until is not None:
         raise UsageError("周报用 --week 指定哪一周（如 --week 2026-W47），不用 --since/--until。")
-    report = weekly_report(_store(store), where, week, options=_options(service_hours))
+    from chatlog_cli.redact.keys import load_key
+    from chatlog_cli.redact.replace import Redactor
+
+    redactor = Redactor("label", key=load_key(key_file))
+    report = weekly_report(_store(store), where, week, options=_options(service_hours), redactor=redactor)
     _emit(report, fmt, output)

@@ -52,7 +52,7 @@ class BuyerTexts:
 
 def buyer_texts(ctx: ReportContext, loaded: Loaded, redactor: Redactor) -> BuyerTexts:
     """The period's buyer text messages, redacted, distinct."""
-    table = ctx.con.execute(
+    table = ctx.con.sql(
         f"""SELECT content, count(*) AS n FROM {loaded.messages}
             WHERE sender_role = 'buyer' AND msg_type = 'text' AND content IS NOT NULL AND content <> ''
             GROUP BY content"""

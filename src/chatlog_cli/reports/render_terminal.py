@@ -1,6 +1,6 @@
 """Rich renderables for a terminal: a header, each table with its notes, the report's notes at the end.
 
-Heat tables colour their cells by value so busy hours stand out; changes are green or red with a sign.
+Heat tables colour their cells by value so busy hours stand out; changes carry a sign and a colour.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ def _cell(table: Table, row: int | None, column: int, value: Any, heat_top: floa
     text = format_value(kind, value)
     style = ""
     if kind in ("change", "points") and isinstance(value, int | float):
-        style = "green" if value > 0 else "red" if value < 0 else ""
+        # Red for up, green for down, as Chinese dashboards (生意参谋, 京东商智) and the HTML report colour them.
+        style = "red" if value > 0 else "green" if value < 0 else ""
     if heat_top is not None and table.chart is not None and table.columns[column].key in table.chart.series:
         style = _heat_style(value, heat_top)
     return Text(text, style=style)

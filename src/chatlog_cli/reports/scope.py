@@ -73,7 +73,8 @@ def resolve_period(con: Any, where: MessageFilter, now: dt.datetime | None = Non
     """
     now = now or dt.datetime.now(CHINA_TZ)
     if where.since is not None:
-        end = where.until or now
+        # --since alone runs to now (or, for a day still ahead, to the end of that day: an empty period).
+        end = where.until or max(now, where.since + dt.timedelta(days=1))
         return Period(where.since, end, period_label(where.since, end)), True
     row = con.execute("SELECT epoch_ms(min(sent_at)), epoch_ms(max(sent_at)) FROM messages").fetchone()
     if row[0] is None:

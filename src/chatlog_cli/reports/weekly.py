@@ -219,12 +219,17 @@ def weekly_report(
     *,
     options: ReportOptions | None = None,
     frequency: FrequencyOptions | None = None,
+    redactor: Redactor | None = None,
 ) -> Report:
-    """The weekly report of one ISO week, compared with the week before."""
+    """The weekly report of one ISO week, compared with the week before.
+
+    `redactor` replaces buyers and personal data (label mode); give it the shop's key for buyer tokens that stay the
+    same from one week's report to the next.
+    """
     options = options or ReportOptions()
     now = options.now or dt.datetime.now(week_period("this-week", dt.datetime.now()).start.tzinfo)
     period = week_period(week, now)
-    redactor = Redactor("label")
+    redactor = redactor or Redactor("label")
     with ReportContext(store, where, options, period=period, compare=True) as ctx:
         report = ctx.new_report("weekly", f"客服周报 {period.label}")
         if report.empty:
