@@ -16,6 +16,7 @@ from chatlog_cli.cli import (
     info,
     redact,
     rejects,
+    report,
     scan,
     search,
     sentiment,
@@ -63,6 +64,7 @@ app.command("archive")(archive.archive_command)
 app.add_typer(tag.tag_app, name="tag")
 app.add_typer(sentiment.sentiment_app, name="sentiment")
 app.command("alerts")(alerts.alerts_command)
+app.add_typer(report.report_app, name="report")
 
 
 def main() -> None:

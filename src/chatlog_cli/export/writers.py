@@ -13,10 +13,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from chatlog_cli import schema as s
 from chatlog_cli.errors import OutputFileError, UsageError
 from chatlog_cli.find.display import COLUMN_HEADERS, FORMULA_STARTS, ROLE_LABELS, TYPE_LABELS
+from chatlog_cli.io.atomic import create_temporary, replace_target
 from chatlog_cli.settings import CHINA_UTC_OFFSET_MS
 
 FORMATS: Final = ("xlsx", "csv", "jsonl", "parquet")
@@ -144,7 +143,7 @@ def write_export(
     if encoding.lower() not in CSV_ENCODINGS:
         raise UsageError(f"不支持的 CSV 编码 {encoding}。可选：utf-8-sig（默认，Excel 可直接打开）或 gb18030。")
     start = time.perf_counter()
-    tmp = _create_temporary(path)
+    tmp = create_temporary(path)
     source = _Source(batches)
     sheets: tuple[str, ...] = ()
     try:
@@ -156,7 +155,7 @@ def write_export(
             rows = _write_jsonl(source, tmp, on_rows)
         else:
             rows = _write_parquet(source, tmp, on_rows)
-        _replace(tmp, path)
+        replace_target(tmp, path)
     except _SourceFailed as failed:
         # The reader's own error (a store problem, a bug): pass it on unchanged.
         raise failed.original from None
@@ -170,35 +169,6 @@ def write_export(
 
 
 # Target handling
-
-
-def _create_temporary(path: Path) -> Path:
-    """Check the target and create the temporary file next to it (which also proves the directory writable)."""
-    parent = path.parent
-    if not parent.is_dir():
-        what = "不是目录" if parent.exists() else "不存在"
-        raise OutputFileError(f"导出目录 {parent} {what}。请先创建该目录，或换一个输出路径。")
-    if path.is_dir():
-        raise OutputFileError(
-            f"{path} 是一个目录，不能作为导出文件。请在路径末尾写上文件名，如 {path / '聊天记录.xlsx'}。"
-        )
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        tmp.touch(exist_ok=False)
-    except OSError as exc:
-        raise OutputFileError(
-            f"无法在目录 {parent} 中写入文件：{exc.strerror or exc}。请换一个有写入权限的目录。"
-        ) from exc
-    return tmp
-
-
-def _replace(tmp: Path, path: Path) -> None:
-    try:
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputFileError(
-            f"无法替换 {path}：{exc.strerror or exc}。如果该文件正在 Excel 等程序中打开，请先关闭再试，或换一个文件名。"
-        ) from exc
 
 
 class _SourceFailed(Exception):
