@@ -47,6 +47,7 @@ import math
 import os
 import platform
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -788,6 +789,15 @@ class Result:
     problem: str | None = None
 
 
+def error_line(stderr: Path) -> str:
+    """The line of a failed command's stderr that says what went wrong (its exception, else its last line)."""
+    lines = [line.strip() for line in stderr.read_text(encoding="utf-8", errors="replace").splitlines()]
+    lines = [line for line in lines if line and line[0] not in "│╭╰┃┏┗"]  # not inside a rich traceback box
+    named = [line for line in lines if re.match(r"^(Error:|[A-Za-z_.]*(Error|Exception)\b)", line)]
+    found = (named or lines or ["no message"])[-1]
+    return found if len(found) <= 200 else found[:199] + "…"
+
+
 def run_reports(args: argparse.Namespace, directory: Path, store: Path) -> list[Result]:
     out, logs = directory / "out", directory / "logs"
     out.mkdir(exist_ok=True)
@@ -799,8 +809,7 @@ def run_reports(args: argparse.Namespace, directory: Path, store: Path) -> list[
                 case.output.unlink(missing_ok=True)
             run = run_measured(chatlog(*case.args, "--store", str(store)), logs, f"report-{number}-{attempt}")
             if run.status != 0:
-                tail = run.stderr.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-                result.problem = f"exit status {run.status}: {' / '.join(tail)}"
+                result.problem = f"exit status {run.status}: {error_line(run.stderr)}"
                 break
             result.problem = check_output(case, run)
             if run.seconds < result.seconds:
