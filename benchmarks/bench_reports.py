@@ -14,8 +14,9 @@ start on a day × hour-of-day profile (evening peak, quiet nights) and are shape
 a buyer burst (sometimes led by a product or order card), a robot answering first in a quarter of them,
 5 % unanswered, then 1–31 exchanges (a buyer burst, an agent burst after a reply delay: mostly seconds to a
 minute, some minutes, a few 20–90 min; at night the first human reply waits for the morning shift), 6 %
-transferred to another agent (a 转接 system line), a closing 好的谢谢 or 会话已结束 sometimes. Buyers and agents
-say what `redaction_corpus.message_mix` says (the redaction, tagging and sentiment benchmarks' realistic mix).
+transferred to another agent (a 转接 system line); the buyer closes with 好的/谢谢 in 40 % of the answered ones,
+a 会话已结束 line ends 12 %. Buyers and agents otherwise say what `redaction_corpus.message_mix` says (the
+redaction, tagging and sentiment benchmarks' realistic mix).
 The store is built the way a shop owner builds it: one CSV export per shop (the Pinduoduo format: it carries
 conversation ids and roles, so import needs no session split or role inference), `chatlog import --shop`,
 then `chatlog tag` and `chatlog sentiment`. Each of those is timed (wall time and peak RSS of the command),
@@ -67,7 +68,7 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import bench_import  # noqa: E402  (stdlib only at import: revision, write_doc_section)
 
-GENERATOR_VERSION: Final = 1  # bump when the generated store changes: cached stores are then rebuilt
+GENERATOR_VERSION: Final = 2  # bump when the generated store changes: cached stores are then rebuilt
 TARGET_SECONDS: Final = 30.0
 DEFAULT_WEEK: Final = "2026-W47"
 PERIOD_START: Final = dt.datetime(2026, 11, 9)  # Monday of 2026-W46, China time (naive = Asia/Shanghai)
@@ -142,6 +143,7 @@ ROBOT_LINES: Final = (
     "亲，您可以点击下方【查看物流】查询包裹进度哦",
 )
 ROBOT_NIGHT_LINE: Final = "亲，现在是非工作时间，人工客服在线时间为08:00-24:00，您可以先留言，上班后第一时间回复您"
+CLOSERS: Final = ("好的谢谢", "好的", "谢谢", "收到", "好的亲", "嗯嗯", "明白了", "好的，辛苦了", "谢谢亲[微笑]", "OK")
 END_LINES: Final = ("会话已结束", "买家已确认收货", "客服已结束会话")
 PDD_HEADER: Final = [
     "会话ID",
@@ -200,7 +202,8 @@ def geometric(rng: random.Random, p: float) -> int:
 
 
 def conversation_shape(rng: random.Random, has_robot: bool) -> str:
-    """A conversation's senders in order: b buyer, p/o buyer's product/order card, r robot, a agent, t transfer, e end.
+    """A conversation's messages in order: b buyer, p/o buyer's product/order card, c buyer's closing thanks,
+    r robot, a agent, t transfer, e end (a system line).
 
     Decided before any time is drawn so that the store has exactly N messages.
     """
@@ -228,7 +231,7 @@ def conversation_shape(rng: random.Random, has_robot: bool) -> str:
             parts.append("t")
         parts.append("a" * rng.choices((1, 2, 3), (58, 31, 11))[0])
     if rng.random() < 0.4:
-        parts.append("b")  # 好的/谢谢: the buyer has the last word
+        parts.append("c")  # 好的/谢谢: the buyer has the last word
     if rng.random() < 0.12:
         parts.append("e")
     return "".join(parts)
@@ -384,7 +387,16 @@ def generate(n: int, seed: int, out_dir: Path) -> dict[str, Any]:
     }
 
 
-ROLE_WORDS: Final = {"b": "买家", "p": "买家", "o": "买家", "a": "客服", "r": "机器人", "t": "系统", "e": "系统"}
+ROLE_WORDS: Final = {
+    "b": "买家",
+    "p": "买家",
+    "o": "买家",
+    "c": "买家",
+    "a": "客服",
+    "r": "机器人",
+    "t": "系统",
+    "e": "系统",
+}
 
 
 def conversation_rows(  # noqa: C901  (one branch per kind of message: clearer in one place)
@@ -414,7 +426,7 @@ def conversation_rows(  # noqa: C901  (one branch per kind of message: clearer i
     t, previous, answered = start, "", False
     for kind in shape:
         sender, msg_type, content, account = nick, "文本", "", agent.account
-        if kind in "bpo":
+        if kind in "bpoc":
             if previous in ("", "b", "p", "o"):
                 t += lognormal(rng, 6, 0.7) + 2 if previous else 0.0
             elif previous == "r":
@@ -425,6 +437,8 @@ def conversation_rows(  # noqa: C901  (one branch per kind of message: clearer i
                 msg_type, content = "商品卡片", f"https://mobile.yangkeduo.com/goods.html?goods_id={rng.choice(goods)}"
             elif kind == "o":
                 msg_type, content = "订单卡片", f"[订单卡片] 订单编号：{order_id}"
+            elif kind == "c":
+                content = rng.choice(CLOSERS)
             else:
                 content = texts.next("buyer")
         elif kind == "r":
