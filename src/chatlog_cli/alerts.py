@@ -28,6 +28,7 @@ from chatlog_cli.store.store import Store
 
 PRIORITY_RANK: Final = {"normal": 0, "high": 1, "urgent": 2}
 
+
 @dataclass(frozen=True)
 class Reason:
     """Why a conversation needs follow-up, with the evidence message."""
@@ -118,12 +119,16 @@ def find_alerts(
 
 
 def _risk_reasons(con: Any) -> list[tuple[tuple[str, str], Reason]]:
+    # conversation_tags' evidence rule (the first tagged message), computed for the chosen conversations only:
+    # the view would aggregate every tag of the store first.
+    order = "epoch_ms(m.sent_at) * 1000000 + m.source_line"
     rows = con.execute(
-        """SELECT t.platform, t.conversation_id, t.tag, t.priority, t.evidence_rule, t.evidence_keyword,
-                  t.evidence_message_id, epoch_ms(m.sent_at), coalesce(m.content, '')
-           FROM conversation_tags t JOIN chosen USING (platform, conversation_id)
-           JOIN messages m ON m.message_id = t.evidence_message_id
-           WHERE t.priority IN ('high', 'urgent')"""
+        f"""SELECT m.platform, m.conversation_id, t.tag, any_value(t.priority), arg_min(t.rule, {order}),
+                  arg_min(t.keyword, {order}), arg_min(t.message_id, {order}), epoch_ms(min(m.sent_at)),
+                  arg_min(coalesce(m.content, ''), {order})
+           FROM message_tags t JOIN messages m USING (message_id) JOIN chosen USING (platform, conversation_id)
+           WHERE t.priority IN ('high', 'urgent')
+           GROUP BY m.platform, m.conversation_id, t.tag"""
     ).fetchall()
     alerting = {(r[0], r[1], r[2]) for r in rows}
     found = []
@@ -160,8 +165,10 @@ def _waiting_reasons(
                arg_min(message_id, sent_at) AS message_id, arg_min(content, sent_at) AS content,
                hour(arg_min({LOCAL_TIME_SQL}, sent_at)) AS local_hour
         FROM w WHERE sender_role = 'buyer' AND asks
-        GROUP BY platform, conversation_id, turn""",
-        [ACKNOWLEDGEMENT_RE],
+        GROUP BY platform, conversation_id, turn
+        -- only late or unanswered turns leave the database (most turns are answered in time)
+        HAVING any_value(reply_at) IS NULL OR epoch(any_value(reply_at)) - epoch(min(sent_at)) > ?""",
+        [ACKNOWLEDGEMENT_RE, reply_minutes * 60],
     ).fetchall()
     limit = dt.timedelta(minutes=reply_minutes)
     start_hour, end_hour = service_hours
