@@ -1,8 +1,8 @@
-"""Word counting behind `chatlog report frequency`.
+"""Word counting and question grouping behind `chatlog report frequency`.
 
-Exact words for crafted messages, nothing from ids, links, emoticons or redacted personal data, the bundled and
-user dictionaries and stopword lists, file errors, and rjieba giving jieba's words exactly (crafted ties and real
-JDDC turns).
+Words: exact words for crafted messages, nothing from ids, links, emoticons or redacted personal data, the
+bundled and user dictionaries and stopword lists, file errors, and rjieba giving jieba's words exactly (crafted
+ties and real JDDC turns). Questions: what is a question, keys, and which questions are merged.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from tests.corpus_turns import CORPORA_DIR, JDDC_FILE, jddc_turns
 
 from chatlog_cli.errors import UsageError
 from chatlog_cli.reports import segmenters
+from chatlog_cli.reports.questions import QuestionGroup, group_questions, is_question, question_key
 from chatlog_cli.reports.text_clean import PERSON_TOKEN_PREFIXES, segmentable
 from chatlog_cli.reports.word_files import BUNDLED_DICT, DictEntry, bundled_file, read_dict
 from chatlog_cli.reports.words import WordCounter
@@ -310,3 +311,115 @@ def test_engines_agree_on_jddc_turns(counter: WordCounter, reference: WordCounte
     for text in turns:
         assert counter._cut(text) == reference._cut(text), text
         assert counter.words(text) == reference.words(text), text
+
+
+# --- questions --------------------------------------------------------------------------------------------------
+
+QUESTIONS = [
+    "什么时候发货？",
+    "啥时候发货呀亲",
+    "请问多久发货",
+    "能便宜点吗",
+    "可以便宜点不",
+    "这个是正品吗",
+    "质量怎么样",
+    "有没有运费险",
+    "哪个颜色好看",
+    "为什么还没到",
+    "发货了没",
+    "是这样吧",
+    "几号能到",
+]
+NOT_QUESTIONS = [
+    "在吗",
+    "在吗？",
+    "亲，在不在",
+    "有人吗?",
+    "您好",
+    "好吧",
+    "嗯好吧",
+    "算了吧",
+    "好的，谢谢",
+    "没什么了",
+]
+NOT_QUESTIONS += ["暂时没有了", "我不怎么用", "收到了", "[微笑]", "好几个", "还没"]
+
+
+@pytest.mark.parametrize("text", QUESTIONS)
+def test_questions(text: str) -> None:
+    assert is_question(text)
+
+
+@pytest.mark.parametrize("text", NOT_QUESTIONS)
+def test_not_questions(text: str) -> None:
+    assert not is_question(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("什么时候发货？", "什么时候发货"),
+        ("亲，请问什么时候发货呀？谢谢亲！", "什么时候发货"),
+        ("啥时候发货", "什么时候发货"),
+        ("多久发货 [微笑]/:^_^", "什么时候发货"),
+        ("ＶＩＰ有优惠吗", "vip有优惠"),
+        ("我的订单123456怎么还没到", "我的订单#怎么还没到"),
+        ("[手机号]这个号码能改吗", "*这个号码能改"),
+        ("138****5678 能改吗", "*能改"),
+        ("买家_1a2b3c4d5e 能退吗", "*能退"),
+        ("可以便宜点不", "能便宜点"),
+        ("是不是正品的啊", "是正品"),
+        ("为什么", "为什么"),
+        ("在吗？", ""),
+    ],
+)
+def test_question_keys(text: str, key: str) -> None:
+    assert question_key(text) == key
+
+
+def _groups(texts: dict[str, int], limit: int = 20) -> list[QuestionGroup]:
+    return group_questions(list(texts), list(texts.values()), limit=limit)
+
+
+def test_near_identical_questions_are_merged() -> None:
+    texts = {
+        "什么时候发货": 10,
+        "啥时候发货": 4,
+        "什么时候能发货？": 3,
+        "发货什么时候": 2,
+        "亲，请问多久发货呀": 1,
+        "几天能发货": 1,
+        "怎么申请退货": 5,
+    }
+    groups = _groups(texts)
+    assert groups[0] == QuestionGroup("什么时候发货", 21, "什么时候发货", 6)
+    assert groups[1] == QuestionGroup("怎么申请退货", 5, "怎么申请退货", 1)
+    assert len(groups) == 2
+
+
+def test_different_questions_stay_apart() -> None:
+    pairs = [
+        ("怎么申请退货", "怎么申请退款"),
+        ("退货吗", "换货吗"),
+        ("什么时候到账", "什么时候到"),
+        ("什么时候退", "什么时候"),
+        ("能便宜点吗", "能包邮吗"),
+        ("有货吗", "货呢"),
+    ]
+    for first, second in pairs:
+        assert len(_groups({first: 3, second: 2})) == 2, (first, second)
+
+
+def test_one_character_more_merges_only_long_questions_and_does_not_chain() -> None:
+    groups = _groups({"什么时候收到货": 5, "什么时候到货": 9, "什么时候到": 2, "什么时候": 1})
+    assert [(g.key, g.count) for g in groups] == [("什么时候到货", 14), ("什么时候到", 2), ("什么时候", 1)]
+
+
+def test_grouping_details() -> None:
+    texts = {"在吗": 50, "发顺丰吗": 2, "能发顺丰吗？": 7, "包邮吗": 7, "包邮么": 1}
+    groups = _groups(texts, limit=1)
+    assert groups == [QuestionGroup("能发顺丰", 9, "能发顺丰吗？", 2)]  # 在吗 has no key; ties by key
+    assert _groups(texts)[1] == QuestionGroup("包邮", 8, "包邮吗", 2)
+    assert _groups({}) == []
+    with pytest.raises(ValueError):
+        group_questions(["a"], [])

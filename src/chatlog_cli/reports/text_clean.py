@@ -36,7 +36,7 @@ _TAOKOULING: Final = r"¥[0-9A-Za-z]{6,}¥"
 _EMOTICON: Final = r"#E-[A-Za-z]?\d+[0-9A-Za-z]*|/:(?:\d{1,4}|[A-Za-z]+|[!-/:-@\[-`{-~]{1,4})"
 # `[微笑]`, `[玫瑰]`, `[图片]`, and placeholders for removed digits such as JDDC's `[数字x]`: letters glued to one
 # are what was left of an id (`VA[数字x]`, `ID:[数字x]`).
-_BRACKET_CODE: Final = r"[0-9A-Za-z_:\-]{0,32}+\[[^\[\]\n]{1,8}\][0-9A-Za-z_\-]*"
+BRACKET_PATTERN: Final = r"[0-9A-Za-z_:\-]{0,32}+\[[^\[\]\n]{1,8}\][0-9A-Za-z_\-]*"
 # Masks: phone, id card, bank card, QQ, WeChat, email (`a***@qq.com`), landline (`010-******78`)...
 _MASK_ASCII: Final = r"[0-9A-Za-z._@+\-]{0,32}+\*+[0-9A-Za-z._@+\-]*"
 # ...and names and addresses, masked after the Chinese characters the redactor keeps (`张*`, `欧阳**`,
@@ -59,7 +59,7 @@ MASK_PATTERN: Final = "|".join((_MASK_ASCII, _MASK_HAN))
 NUMBER_PATTERN: Final = "|".join((_DOTTED, _DIGITS))
 
 _NOT_A_WORD: Final = re.compile(
-    "|".join((PERSONAL_PATTERN, NOISE_PATTERN, _BRACKET_CODE, MASK_PATTERN, NUMBER_PATTERN))
+    "|".join((PERSONAL_PATTERN, NOISE_PATTERN, BRACKET_PATTERN, MASK_PATTERN, NUMBER_PATTERN))
 )
 _NOT_SEGMENTED: Final = re.compile(f"[^{HAN}A-Za-z]+")
 
