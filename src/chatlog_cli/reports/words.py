@@ -127,13 +127,12 @@ class WordCounter:
         """
         counts: collections.Counter[str] = collections.Counter()
         cut, word_of, kept = self._cut, self._word, self._kept
-        for index, text in enumerate(texts):
+        for text, weight in zip(texts, [1] * len(texts) if weights is None else weights, strict=True):
             found = set()
             for token in cut(segmentable(text)):
                 word = kept[token] if token in kept else word_of(token)
                 if word:
                     found.add(word)
-            weight = 1 if weights is None else weights[index]
             for word in found:
                 counts[word] += weight
         return counts
