@@ -406,6 +406,7 @@ def test_different_questions_stay_apart() -> None:
         ("什么时候退", "什么时候"),
         ("能便宜点吗", "能包邮吗"),
         ("有货吗", "货呢"),
+        ("发给你吗", "发吗"),  # filler words merge only when two characters or more are left
     ]
     for first, second in pairs:
         assert len(_groups({first: 3, second: 2})) == 2, (first, second)

@@ -3,9 +3,9 @@
 A question's key is a normalised form (`question_key`): what differs only by punctuation, full-width letters,
 emoticons, greetings and politeness, final particles, numbers (`#`), redacted values (`*`) or a common synonym
 (啥时候/多久/几天 → 什么时候, 咋 → 怎么, 可以/能不能 → 能) has one key. Keys are then merged when they differ only
-by filler words (我, 能, 一下 …), by word order (发货什么时候 / 什么时候发货), or by one character added or left
-out when the shorter has six characters or more (什么时候到货 / 什么时候收到货). A different character is never
-merged: 怎么申请退货 and 怎么申请退款 are different questions.
+by filler words (我, 能, 一下 …; at least two characters must be left), by word order (发货什么时候 /
+什么时候发货), or by one character added or left out when the shorter has six characters or more (什么时候到货 /
+什么时候收到货). A different character is never merged: 怎么申请退货 and 怎么申请退款 are different questions.
 """
 
 from __future__ import annotations
@@ -179,6 +179,12 @@ def question_key(text: str) -> str:
     return key
 
 
+def _core(key: str) -> str:
+    """The key without filler words; the key itself when one character or none would be left (发给你 is not 发)."""
+    core = _FILLER.sub("", key)
+    return core if len(core) >= 2 else key
+
+
 def _one_more(longer: str, shorter: str) -> bool:
     """Whether `shorter` is `longer` with one character left out."""
     for index, char in enumerate(shorter):
@@ -254,12 +260,12 @@ def group_questions(texts: Sequence[str], weights: Sequence[int], *, limit: int 
             messages[text] += weight
             key = keys[text]
             if key:
-                totals[_FILLER.sub("", key) or key] += weight
+                totals[_core(key)] += weight
             continue
         key = keys[text] = question_key(text)
         messages[text] = weight
         if key:
-            core = _FILLER.sub("", key) or key
+            core = _core(key)
             by_core[core].append(text)
             totals[core] += weight
     # Only the most asked cores are compared with each other (in order: the first becomes the root); the order of
