@@ -425,3 +425,13 @@ def test_grouping_details() -> None:
     assert _groups({}) == []
     with pytest.raises(ValueError):
         group_questions(["a"], [])
+
+
+def test_a_group_knows_its_wordings_for_the_previous_period() -> None:
+    from chatlog_cli.reports.questions import question_core
+
+    groups = group_questions(["什么时候发货？", "亲，什么时候能发货呀", "退款到账了吗"], [5, 3, 1], limit=5)
+    first = groups[0]
+    assert first.count == 8
+    assert question_core("请问什么时候发货呢") in first.cores
+    assert question_core("退款到账了吗") not in first.cores

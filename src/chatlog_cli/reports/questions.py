@@ -14,7 +14,7 @@ import heapq
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from chatlog_cli.reports.text_clean import (
@@ -113,12 +113,17 @@ _GREETING_ONLY: Final = re.compile(f"(?:{_GREETING_WORDS}|请问|在|嗯|哦|啊
 
 @dataclass(frozen=True)
 class QuestionGroup:
-    """Questions asked the same way: the key, how many messages, the most frequent text, how many texts."""
+    """Questions asked the same way: the key, how many messages, the most frequent text, how many texts.
+
+    `cores` are the merged forms (`question_core`) of every text in the group: another period's question belongs to
+    the group when its core is one of them.
+    """
 
     key: str
     count: int
     example: str
     variants: int
+    cores: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 def _placeholder(match: re.Match[str]) -> str:
@@ -183,6 +188,12 @@ def _core(key: str) -> str:
     """The key without filler words; the key itself when one character or none would be left (发给你 is not 发)."""
     core = _FILLER.sub("", key)
     return core if len(core) >= 2 else key
+
+
+def question_core(text: str) -> str:
+    """The form near-identical questions share after merging filler words away ("" for a bare greeting)."""
+    key = question_key(text)
+    return _core(key) if key else ""
 
 
 def _one_more(longer: str, shorter: str) -> bool:
@@ -275,12 +286,16 @@ def group_questions(texts: Sequence[str], weights: Sequence[int], *, limit: int 
 
     group_totals: dict[str, int] = defaultdict(int)
     members: dict[str, list[str]] = defaultdict(list)
+    cores: dict[str, set[str]] = defaultdict(set)
     for core, root in _merge(ordered, (core for core in totals if core not in top)).items():
         group_totals[root] += totals[core]
         members[root].extend(by_core[core])
+        cores[root].add(core)
     result = []
     for root in heapq.nsmallest(limit, group_totals, key=lambda root: (-group_totals[root], root)):
         example = min(members[root], key=lambda text: (-messages[text], len(text), text))
-        result.append(QuestionGroup(keys[example], group_totals[root], example, len(members[root])))
+        result.append(
+            QuestionGroup(keys[example], group_totals[root], example, len(members[root]), frozenset(cores[root]))
+        )
     result.sort(key=lambda group: (-group.count, group.key))
     return result
