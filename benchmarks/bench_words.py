@@ -30,7 +30,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+
+from bench_tag import best_of
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -85,15 +86,6 @@ def agreement(rjieba: WordCounter, jieba: WordCounter) -> bool:
         for text in differ[:3]:
             print(f"    differs: {text[:60]!r}")
     return ok
-
-
-def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = run()
-        best = min(best, time.perf_counter() - started)
-    return best, result
 
 
 def buyer_messages(n: int) -> list[str]:
