@@ -77,3 +77,22 @@ def test_querying_doc_sql_examples_run(tmp_path) -> None:
     store = Store.open(tmp_path / "s")
     for query in queries:
         assert run_query(store, query).num_rows > 0, query
+
+
+def test_reports_doc_options_exist() -> None:
+    """Every --option docs/reports.md mentions is an option of some `chatlog report` command."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from chatlog_cli.cli import app
+
+    text = (REPO / "docs" / "reports.md").read_text(encoding="utf-8")
+    helps = " ".join(
+        CliRunner().invoke(app, ["report", command, "--help"], env={"COLUMNS": "400"}).output
+        for command in ("frequency", "pivot", "agents", "hourly", "weekly")
+    )
+    mentioned = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", text))
+    assert {"--week", "--rows", "--service-hours", "--key-file", "--dict"} <= mentioned
+    missing = sorted(option for option in mentioned if option not in helps)
+    assert missing == []

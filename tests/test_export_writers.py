@@ -20,6 +20,7 @@ from openpyxl.worksheet import _writer as openpyxl_sheet_writer
 from chatlog_cli.errors import ChatlogError, OutputFileError, UsageError
 from chatlog_cli.export import writers
 from chatlog_cli.export.writers import EXPORT_COLUMNS, ExportResult, write_export
+from chatlog_cli.io import atomic
 from chatlog_cli.schema import SCHEMA
 
 UTC = dt.UTC
@@ -397,7 +398,7 @@ def test_target_open_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     def locked(src: Any, dst: Any) -> None:
         raise PermissionError(13, "Permission denied", str(dst))
 
-    monkeypatch.setattr(writers.os, "replace", locked)
+    monkeypatch.setattr(atomic.os, "replace", locked)
     with pytest.raises(OutputFileError, match="Excel") as caught:
         write_export(reader(SAMPLE), target)
     assert str(target) in caught.value.message

@@ -10,9 +10,8 @@ Reasons, each with the message that shows it:
   model scores plain questions near 0 (on JDDC, 47 % of conversations have a buyer message below 0.01), so it
   is useful with a model trained on the shop's own chats.
 
-A buyer turn is the buyer's messages between two agent messages; robot replies do not answer it (shops are
-measured on human replies). Only messages that ask for something open a turn: a turn of nothing but
-acknowledgements (好的, 谢谢, 嗯嗯, OK), emoticons or recalled messages expects no reply.
+Buyer turns and human replies are reports/metrics.py's: robot replies and transfer notices do not answer a turn,
+and a turn of nothing but acknowledgements (好的, 谢谢, 嗯嗯, OK), emoticons or recalled messages expects no reply.
 """
 
 from __future__ import annotations
@@ -22,22 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from chatlog_cli.find.filters import MessageFilter
+from chatlog_cli.reports.metrics import ACKNOWLEDGEMENT_RE, ASKING_TYPES, CLEAN_TEXT_SQL, REPLY_SQL
 from chatlog_cli.settings import CHINA_TZ, DEFAULT_REPLY_MINUTES, SERVICE_HOURS
 from chatlog_cli.store.query import LOCAL_TIME_SQL, connect
 from chatlog_cli.store.store import Store
 
 PRIORITY_RANK: Final = {"normal": 0, "high": 1, "urgent": 2}
-
-# Buyer messages that close a topic rather than open one: after emoticon codes ([微笑], /:^_^), whitespace,
-# punctuation and symbols are removed, nothing is left but these words (好的谢谢, 嗯嗯, ok~, 那我下单了).
-ACKNOWLEDGEMENT_RE: Final = (
-    "(好|好的|好滴|好嘞|好哒|好吧|嗯|恩|哦|噢|喔|额|谢谢|谢谢你|谢谢您|谢谢亲|谢啦|多谢|感谢|感恩|ok|okay|收到|明白|"
-    "知道|了解|行|行吧|可以|还行|算了|没了|没有了|没事了|没问题|拜拜|再见|辛苦|麻烦|那|我|就|先|这样|下单|拍了|拍下|"
-    "了|啦|吧|哈|嘿|亲|哈哈)*"
-)
-_CLEAN_SQL: Final = r"regexp_replace(lower(coalesce(content, '')), '\[[^\]]{1,8}\]|[\s\p{P}\p{S}]', '', 'g')"
-# Types that ask for a reply even without words: a photo of the damage, a pasted order or product.
-_ASKING_TYPES: Final = ("text", "image", "link", "order_card", "product_card", "card")
 
 
 @dataclass(frozen=True)
@@ -130,12 +119,16 @@ def find_alerts(
 
 
 def _risk_reasons(con: Any) -> list[tuple[tuple[str, str], Reason]]:
+    # conversation_tags' evidence rule (the first tagged message), computed for the chosen conversations only:
+    # the view would aggregate every tag of the store first.
+    order = "epoch_ms(m.sent_at) * 1000000 + m.source_line"
     rows = con.execute(
-        """SELECT t.platform, t.conversation_id, t.tag, t.priority, t.evidence_rule, t.evidence_keyword,
-                  t.evidence_message_id, epoch_ms(m.sent_at), coalesce(m.content, '')
-           FROM conversation_tags t JOIN chosen USING (platform, conversation_id)
-           JOIN messages m ON m.message_id = t.evidence_message_id
-           WHERE t.priority IN ('high', 'urgent')"""
+        f"""SELECT m.platform, m.conversation_id, t.tag, any_value(t.priority), arg_min(t.rule, {order}),
+                  arg_min(t.keyword, {order}), arg_min(t.message_id, {order}), epoch_ms(min(m.sent_at)),
+                  arg_min(coalesce(m.content, ''), {order})
+           FROM message_tags t JOIN messages m USING (message_id) JOIN chosen USING (platform, conversation_id)
+           WHERE t.priority IN ('high', 'urgent')
+           GROUP BY m.platform, m.conversation_id, t.tag"""
     ).fetchall()
     alerting = {(r[0], r[1], r[2]) for r in rows}
     found = []
@@ -151,20 +144,20 @@ def _risk_reasons(con: Any) -> list[tuple[tuple[str, str], Reason]]:
 def _waiting_reasons(
     con: Any, reply_minutes: int, service_hours: tuple[int, int], now: dt.datetime
 ) -> list[tuple[tuple[str, str], Reason]]:
-    asking = ", ".join(f"'{t}'" for t in _ASKING_TYPES)
+    asking = ", ".join(f"'{t}'" for t in ASKING_TYPES)
     order = "ORDER BY sent_at, source_file, source_line"
     rows = con.execute(
         f"""
         WITH m AS (
             SELECT m.platform, m.conversation_id, m.message_id, m.sent_at, m.source_file, m.source_line,
-                   m.sender_role, coalesce(m.content, '') AS content,
-                   m.msg_type IN ({asking}) AND NOT regexp_full_match({_CLEAN_SQL}, ?) AS asks
+                   m.sender_role, m.msg_type, coalesce(m.content, '') AS content,
+                   m.msg_type IN ({asking}) AND NOT regexp_full_match({CLEAN_TEXT_SQL}, ?) AS asks
             FROM messages m JOIN chosen USING (platform, conversation_id)),
         w AS (
             SELECT *,
-                count(*) FILTER (WHERE sender_role = 'agent') OVER (
+                count(*) FILTER (WHERE {REPLY_SQL}) OVER (
                     PARTITION BY platform, conversation_id {order} ROWS UNBOUNDED PRECEDING) AS turn,
-                min(sent_at) FILTER (WHERE sender_role = 'agent') OVER (
+                min(sent_at) FILTER (WHERE {REPLY_SQL}) OVER (
                     PARTITION BY platform, conversation_id {order}
                     ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS reply_at
             FROM m)
@@ -172,8 +165,10 @@ def _waiting_reasons(
                arg_min(message_id, sent_at) AS message_id, arg_min(content, sent_at) AS content,
                hour(arg_min({LOCAL_TIME_SQL}, sent_at)) AS local_hour
         FROM w WHERE sender_role = 'buyer' AND asks
-        GROUP BY platform, conversation_id, turn""",
-        [ACKNOWLEDGEMENT_RE],
+        GROUP BY platform, conversation_id, turn
+        -- only late or unanswered turns leave the database (most turns are answered in time)
+        HAVING any_value(reply_at) IS NULL OR epoch(any_value(reply_at)) - epoch(min(sent_at)) > ?""",
+        [ACKNOWLEDGEMENT_RE, reply_minutes * 60],
     ).fetchall()
     limit = dt.timedelta(minutes=reply_minutes)
     start_hour, end_hour = service_hours

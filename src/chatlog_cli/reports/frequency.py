@@ -20,7 +20,7 @@ from chatlog_cli.redact.replace import Redactor
 from chatlog_cli.redact.table import candidates
 from chatlog_cli.reports.context import ReportContext, change
 from chatlog_cli.reports.model import Chart, Column, Report, Section, Table
-from chatlog_cli.reports.questions import QuestionGroup, group_questions, is_question, question_key
+from chatlog_cli.reports.questions import QuestionGroup, group_questions, is_question, question_core
 from chatlog_cli.reports.scope import Loaded
 from chatlog_cli.reports.words import WordCounter
 
@@ -69,11 +69,7 @@ def buyer_texts(ctx: ReportContext, loaded: Loaded, redactor: Redactor) -> Buyer
 
 def word_messages(counter: WordCounter, texts: BuyerTexts) -> Counter[str]:
     """For each word, how many messages contain it."""
-    counts: Counter[str] = Counter()
-    for text, n in zip(texts.texts, texts.weights, strict=True):
-        for word in set(counter.words(text)):
-            counts[word] += n
-    return counts
+    return counter.count(texts.texts, texts.weights)
 
 
 def _with_change(current: int, previous: int | None) -> tuple[int | None, float | None]:
@@ -102,7 +98,7 @@ def words_table(counter: WordCounter, now: BuyerTexts, before: BuyerTexts | None
         ),
         rows=rows,
         notes=[
-            f"{counter.mode}。一条消息里出现多次只算一次；先脱敏再分词，号码、订单号、链接、表情不计。",
+            f"{counter.mode}。一条消息里出现多次只算一次；先脱敏再分词。",
             f"买家文字消息 {now.messages:,} 条。",
         ],
         chart=Chart("bar", "买家消息热词", "word", ("messages",)),
@@ -158,10 +154,10 @@ def questions_table(now: BuyerTexts, before: BuyerTexts | None, top: int) -> Tab
     if before is not None:
         previous = Counter()
         for text, n in zip(*_questions(before), strict=True):
-            previous[question_key(text)] += n
+            previous[question_core(text)] += n
     rows: list[tuple[Any, ...]] = []
     for g in groups:
-        prev_count = sum(previous.get(k, 0) for k in g.keys) if previous is not None else None
+        prev_count = sum(previous.get(core, 0) for core in g.cores) if previous is not None else None
         prev, delta = _with_change(g.count, prev_count)
         rows.append((g.example, g.count, g.variants, g.count / asked if asked else None, prev, delta))
     return Table(

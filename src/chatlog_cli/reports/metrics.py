@@ -59,7 +59,8 @@ def asks_sql() -> str:
 
 
 REPLY_SQL: Final = "(sender_role = 'agent' AND msg_type IS DISTINCT FROM 'transfer')"
-ORDER_SQL: Final = "sent_at, source_file, source_line"
+# Messages in conversation order: `seq` is their position (reports/scope.py numbers them once).
+ORDER_SQL: Final = "seq"
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class ServiceWindow:
 def create_turns(con: Any, messages: str, turns: str, window: ServiceWindow) -> None:
     """Create temp table `turns` with one row per buyer turn of the messages in table `messages`.
 
-    `messages` needs platform, conversation_id, message_id, sent_at, local_at, source_file, source_line,
+    `messages` needs platform, conversation_id, message_id, seq (position in the conversation), sent_at, local_at,
     sender_role, sender, agent, msg_type and asks. Columns: platform, conversation_id, turn (0-based), asks,
     buyer_messages, asked_at, in_window, reply_at, replier, response_seconds, agent (who the turn belongs to),
     first_message_id, first_content.
@@ -120,13 +121,13 @@ def create_turns(con: Any, messages: str, turns: str, window: ServiceWindow) -> 
         t AS (
             SELECT platform, conversation_id, n AS turn, bool_or(asks) AS asks, count(*) AS buyer_messages,
                    coalesce(min(sent_at) FILTER (WHERE asks), min(sent_at)) AS asked_at,
-                   coalesce(arg_min(local_at, ({ORDER_SQL})) FILTER (WHERE asks),
-                            arg_min(local_at, ({ORDER_SQL}))) AS asked_local,
-                   coalesce(arg_min(message_id, ({ORDER_SQL})) FILTER (WHERE asks),
-                            arg_min(message_id, ({ORDER_SQL}))) AS first_message_id,
-                   coalesce(arg_min(content, ({ORDER_SQL})) FILTER (WHERE asks),
-                            arg_min(content, ({ORDER_SQL}))) AS first_content,
-                   arg_min(agent, ({ORDER_SQL})) AS named_agent
+                   coalesce(arg_min(local_at, {ORDER_SQL}) FILTER (WHERE asks),
+                            arg_min(local_at, {ORDER_SQL})) AS asked_local,
+                   coalesce(arg_min(message_id, {ORDER_SQL}) FILTER (WHERE asks),
+                            arg_min(message_id, {ORDER_SQL})) AS first_message_id,
+                   coalesce(arg_min(content, {ORDER_SQL}) FILTER (WHERE asks),
+                            arg_min(content, {ORDER_SQL})) AS first_content,
+                   arg_min(agent, {ORDER_SQL}) AS named_agent
             FROM o WHERE sender_role = 'buyer' GROUP BY platform, conversation_id, n)
         SELECT t.platform, t.conversation_id, t.turn, t.asks, t.buyer_messages, t.asked_at,
                {window.contains_sql("t.asked_local")} AS in_window, t.asked_local,
@@ -159,7 +160,7 @@ def create_conversation_metrics(con: Any, messages: str, turns: str, conversatio
         m AS (
             SELECT platform, conversation_id, any_value(shop) AS shop, min(sent_at) AS started_at,
                    min(local_at) AS started_local,
-                   arg_min(buyer_key, ({ORDER_SQL})) FILTER (WHERE buyer_key IS NOT NULL) AS buyer,
+                   arg_min(buyer_key, {ORDER_SQL}) FILTER (WHERE buyer_key IS NOT NULL) AS buyer,
                    count(*) AS messages, count(*) FILTER (WHERE sender_role = 'buyer') AS buyer_messages
             FROM {messages} GROUP BY platform, conversation_id)
         SELECT m.*,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from chatlog_cli.errors import UsageError
+from chatlog_cli.errors import OutputFileError, UsageError
 from chatlog_cli.io.atomic import atomic_target
 from chatlog_cli.reports.model import Report
 
@@ -54,11 +54,16 @@ def render_text(report: Report, fmt: str) -> str:
 def write_report(report: Report, path: Path, fmt: str) -> None:
     """Write the report file: a temporary file next to `path`, renamed over it when complete."""
     with atomic_target(path) as tmp:
-        if fmt == "xlsx":
-            from chatlog_cli.reports.render_xlsx import write_xlsx
+        try:
+            if fmt == "xlsx":
+                from chatlog_cli.reports import render_xlsx
 
-            write_xlsx(report, tmp)
-        else:
-            # CSV with a BOM: Excel on Chinese Windows reads BOM-less UTF-8 as GBK.
-            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-            tmp.write_text(render_text(report, fmt), encoding=encoding)
+                render_xlsx.write_xlsx(report, tmp)
+            else:
+                # CSV with a BOM: Excel on Chinese Windows reads BOM-less UTF-8 as GBK.
+                encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+                tmp.write_text(render_text(report, fmt), encoding=encoding)
+        except OSError as exc:
+            raise OutputFileError(
+                f"写入 {path} 失败：{exc.strerror or exc}。原有文件未改动；请检查磁盘空间和写入权限后重试。"
+            ) from exc

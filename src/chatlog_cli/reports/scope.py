@@ -95,10 +95,15 @@ def load(con: Any, where: MessageFilter, period: Period, prefix: str, window: Se
         if condition != "true"
         else None
     )
+    # Every conversation's start, once per connection (the current and the previous period share it).
+    con.execute(
+        """CREATE TEMP TABLE IF NOT EXISTS conversation_starts AS
+           SELECT platform, coalesce(conversation_id, '') AS conversation_id, min(sent_at) AS started_at
+           FROM messages GROUP BY ALL"""
+    )
     started = """
-        SELECT platform, coalesce(conversation_id, '') AS conversation_id, min(sent_at) AS started_at
-        FROM messages GROUP BY ALL
-        HAVING min(sent_at) >= to_timestamp(? / 1000.0) AND min(sent_at) < to_timestamp(? / 1000.0)"""
+        SELECT * FROM conversation_starts
+        WHERE started_at >= to_timestamp(? / 1000.0) AND started_at < to_timestamp(? / 1000.0)"""
     bounds = [int(period.start.timestamp() * 1000), int(period.end.timestamp() * 1000)]
     if chooser:
         query = f"SELECT s.* FROM ({started}) s JOIN ({chooser}) c USING (platform, conversation_id)"
@@ -112,7 +117,9 @@ def load(con: Any, where: MessageFilter, period: Period, prefix: str, window: Se
         SELECT m.platform, m.shop, coalesce(m.conversation_id, '') AS conversation_id, m.message_id, m.sent_at,
                {LOCAL_TIME_SQL.replace("sent_at", "m.sent_at")} AS local_at, m.sender_role, m.sender, m.agent,
                coalesce(m.buyer_id, m.buyer) AS buyer_key, m.msg_type, m.content, m.source_file, m.source_line,
-               {asks_sql()} AS asks, c.started_at
+               {asks_sql()} AS asks, c.started_at,
+               row_number() OVER (PARTITION BY m.platform, coalesce(m.conversation_id, '')
+                                  ORDER BY m.sent_at, m.source_file, m.source_line) AS seq
         FROM messages m JOIN {prefix}_chosen c
           ON m.platform = c.platform AND coalesce(m.conversation_id, '') = c.conversation_id
         """,
