@@ -73,8 +73,11 @@ class ReportContext:
         self.now = self.options.now or dt.datetime.now(CHINA_TZ)
         self.con: Any = connect(store)
         try:
-            resolved, comparable = resolve_period(self.con, where, self.now)
-            self.period = period or resolved
+            if period is None:  # resolving scans the store when there is no --since
+                period, comparable = resolve_period(self.con, where, self.now)
+            else:
+                comparable = True
+            self.period: Period = period
             self.compare = comparable if compare is None else compare
             self.current: Loaded = load(self.con, where, self.period, "cur", self.options.window)
             self.previous: Loaded | None = (

@@ -78,14 +78,19 @@ def _with_change(current: int, previous: int | None) -> tuple[int | None, float 
     return previous, change(current, previous)
 
 
+def ranked_rows(current: Counter[str], previous: Counter[str] | None, total: int, top: int) -> list[tuple[Any, ...]]:
+    """The `top` most counted: (name, count, share of `total`, previous count, change), ties by name."""
+    rows: list[tuple[Any, ...]] = []
+    for name, n in sorted(current.items(), key=lambda kv: (-kv[1], kv[0]))[:top]:
+        prev, delta = _with_change(n, previous.get(name, 0) if previous is not None else None)
+        rows.append((name, n, n / total if total else None, prev, delta))
+    return rows
+
+
 def words_table(counter: WordCounter, now: BuyerTexts, before: BuyerTexts | None, top: int) -> Table:
     """Top words by the messages that contain them."""
     current = word_messages(counter, now)
     previous = word_messages(counter, before) if before is not None else None
-    rows = []
-    for word, n in sorted(current.items(), key=lambda kv: (-kv[1], kv[0]))[:top]:
-        prev, delta = _with_change(n, previous.get(word, 0) if previous is not None else None)
-        rows.append((word, n, n / now.messages if now.messages else None, prev, delta))
     return Table(
         key="words",
         title="买家消息热词",
@@ -96,7 +101,7 @@ def words_table(counter: WordCounter, now: BuyerTexts, before: BuyerTexts | None
             Column("previous", "上期", "int"),
             Column("change", "变化", "change"),
         ),
-        rows=rows,
+        rows=ranked_rows(current, previous, now.messages, top),
         notes=[
             f"{counter.mode}。一条消息里出现多次只算一次；先脱敏再分词。",
             f"买家文字消息 {now.messages:,} 条。",
@@ -119,11 +124,6 @@ def tags_table(ctx: ReportContext, top: int) -> Table:
     """Top tags by conversations, with their share of all conversations."""
     current = tag_counts(ctx, ctx.current)
     previous = tag_counts(ctx, ctx.previous) if ctx.previous else None
-    total = ctx.current.conversations
-    rows = []
-    for tag, n in sorted(current.items(), key=lambda kv: (-kv[1], kv[0]))[:top]:
-        prev, delta = _with_change(n, previous.get(tag, 0) if previous is not None else None)
-        rows.append((tag, n, n / total if total else None, prev, delta))
     return Table(
         key="tags",
         title="标签",
@@ -134,7 +134,7 @@ def tags_table(ctx: ReportContext, top: int) -> Table:
             Column("previous", "上期", "int"),
             Column("change", "变化", "change"),
         ),
-        rows=rows,
+        rows=ranked_rows(current, previous, ctx.current.conversations, top),
         notes=["一个会话可有多个标签；一级标签（物流）包含其下的二级标签（物流-发货）。"],
         chart=Chart("bar", "标签", "tag", ("conversations",)),
     )

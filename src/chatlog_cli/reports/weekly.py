@@ -26,6 +26,7 @@ from chatlog_cli.reports.hourly import WEEKDAYS, hourly_tables
 from chatlog_cli.reports.metrics import WITHIN_SECONDS
 from chatlog_cli.reports.model import Chart, Column, Kind, Period, Report, Section, Table
 from chatlog_cli.reports.scope import Loaded
+from chatlog_cli.settings import CHINA_TZ
 from chatlog_cli.store.store import Store
 from chatlog_cli.tagging.rules import PRIORITY_LABELS
 
@@ -227,7 +228,7 @@ def weekly_report(
     same from one week's report to the next.
     """
     options = options or ReportOptions()
-    now = options.now or dt.datetime.now(week_period("this-week", dt.datetime.now()).start.tzinfo)
+    now = options.now or dt.datetime.now(CHINA_TZ)
     period = week_period(week, now)
     redactor = redactor or Redactor("label")
     with ReportContext(store, where, options, period=period, compare=True) as ctx:
