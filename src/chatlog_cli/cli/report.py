@@ -19,6 +19,7 @@ from chatlog_cli.reports.context import ReportContext, ReportOptions
 from chatlog_cli.reports.metrics import ServiceWindow
 from chatlog_cli.reports.model import Report
 from chatlog_cli.reports.render import render_text, resolve_format, write_report
+from chatlog_cli.reports.render_common import NO_DATA_HINT, no_data_text
 from chatlog_cli.store.store import Store, resolve_store_dir
 
 report_app = typer.Typer(
@@ -63,10 +64,7 @@ def _options(service_hours: str = "08:00-24:00") -> ReportOptions:
 def _emit(report: Report, fmt: ReportFormat | None, output: Path | None) -> None:
     chosen = resolve_format(output, fmt.value if fmt else None)
     if report.empty and chosen != "table":  # the table says so itself
-        period = report.period.label if report.period else ""
-        stderr_console().print(
-            f"该时间段（{period}）内没有数据。可用 chatlog info 查看数据的时间范围。", highlight=False
-        )
+        stderr_console().print(f"{no_data_text(report)}。{NO_DATA_HINT}", highlight=False)
     if chosen == "table":
         if output is not None:
             raise UsageError("--format table 只能显示在终端；写文件请用 csv、json、xlsx、md 或 html。")

@@ -130,12 +130,9 @@ class ReportContext:
 
 
 def describe_filters(where: MessageFilter) -> dict[str, Any]:
-    """The filters that choose conversations, for the report header (times are the period, shown apart)."""
-    names = {
-        "platforms": "平台", "shops": "店铺", "agents": "客服", "buyers": "买家", "orders": "订单",
-        "roles": "发送方", "types": "消息类型", "tags": "标签", "words": "关键词",
-    }  # fmt: skip
-    return {label: "、".join(getattr(where, name)) for name, label in names.items() if getattr(where, name)}
+    """The filters that choose conversations, by `MessageFilter` field (times are the period, shown apart)."""
+    fields = ("platforms", "shops", "agents", "buyers", "orders", "roles", "types", "tags", "words")
+    return {name: list(getattr(where, name)) for name in fields if getattr(where, name)}
 
 
 def change(current: float | None, previous: float | None) -> float | None:

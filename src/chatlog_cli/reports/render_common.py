@@ -1,6 +1,7 @@
-"""Text that the Markdown and HTML renderers share: cells, the period line, filters, the no-data line.
+"""Text every renderer shares: cells, the period line, filters, the no-data line.
 
-Both renderers take their words from here so a report reads the same whichever file the shop owner opens.
+The terminal, XLSX, Markdown and HTML renderers take their words from here, so a report reads the same whichever
+one the shop owner opens.
 """
 
 from __future__ import annotations
@@ -14,29 +15,19 @@ from chatlog_cli.reports.model import Kind, Period, Report, Table
 
 TOTAL_LABEL: Final = "合计"
 
-# Filter keys as the CLI options and `MessageFilter` fields name them → how the header names them.
+# `MessageFilter` fields (the keys of `Report.filters`) → how a report's header names them.
 FILTER_LABELS: Final = {
-    "since": "从",
-    "until": "到",
-    "platform": "平台",
     "platforms": "平台",
-    "shop": "店铺",
     "shops": "店铺",
-    "agent": "客服",
     "agents": "客服",
-    "buyer": "买家",
     "buyers": "买家",
-    "order": "订单",
     "orders": "订单",
-    "tag": "标签",
-    "tags": "标签",
-    "role": "角色",
-    "roles": "角色",
-    "msg_type": "消息类型",
-    "type": "消息类型",
+    "roles": "发送方",
     "types": "消息类型",
+    "tags": "标签",
     "words": "关键词",
 }
+NO_DATA_HINT: Final = "可用 chatlog info 查看数据的时间范围。"
 
 
 def cell_text(table: Table, row: int | None, column: int, value: Any) -> str:
@@ -108,3 +99,8 @@ def no_data_text(report: Report) -> str:
     where = period_parts(report.period) if report.period is not None else []
     where += [f"{label}：{value}" for label, value in filter_items(report.filters)]
     return f"该时间段内没有数据（{'，'.join(where)}）" if where else "该时间段内没有数据"
+
+
+def filters_text(filters: dict[str, Any]) -> str:
+    """`店铺：山海小铺；平台：taobao`, or "" when nothing filters."""
+    return "；".join(f"{label}：{value}" for label, value in filter_items(filters))

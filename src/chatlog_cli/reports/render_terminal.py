@@ -13,6 +13,7 @@ from rich.text import Text
 
 from chatlog_cli.reports.formatting import format_value, is_number_kind
 from chatlog_cli.reports.model import Report, Table
+from chatlog_cli.reports.render_common import NO_DATA_HINT, filters_text, no_data_text, period_text
 
 HEAT_STYLES = ("", "on grey23", "on dark_orange3", "on red3", "bold white on red1")
 
@@ -61,15 +62,14 @@ def render_terminal(report: Report) -> RenderableType:
     parts: list[RenderableType] = []
     header = Text(report.title, style="bold")
     if report.period is not None:
-        header.append(f"  {report.period.label}", style="cyan")
+        header.append(f"  {period_text(report.period)}", style="cyan")
         if report.previous is not None:
             header.append(f"（对比上期 {report.previous.label}）", style="dim")
     if report.filters:
-        header.append("  筛选：" + "；".join(f"{k} {v}" for k, v in report.filters.items()), style="dim")
+        header.append(f"  筛选：{filters_text(report.filters)}", style="dim")
     parts.append(header)
     if report.empty:
-        period = report.period.label if report.period else ""
-        parts.append(Text(f"该时间段（{period}）内没有数据。可用 chatlog info 查看数据的时间范围。"))
+        parts.append(Text(f"{no_data_text(report)}。{NO_DATA_HINT}"))
         return Group(*parts)
     for section in report.sections:
         if len(report.sections) > 1:

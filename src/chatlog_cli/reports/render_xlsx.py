@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from chatlog_cli.find.display import FORMULA_STARTS
 from chatlog_cli.reports.model import Kind, Report, Table
+from chatlog_cli.reports.render_common import filters_text, generated_text, no_data_text, period_text
 
 NUMBER_FORMATS: Final[dict[str, str]] = {
     "int": "#,##0",
@@ -136,14 +137,14 @@ def _cover(sheet: Worksheet, report: Report) -> int:
     sheet.cell(row=1, column=1, value=report.title).font = Font(bold=True, size=14)
     lines = []
     if report.period is not None:
-        period = f"时间：{report.period.label}"
+        period = f"时间：{period_text(report.period)}"
         if report.previous is not None:
             period += f"（对比上期 {report.previous.label}）"
         lines.append(period)
     if report.filters:
-        lines.append("筛选：" + "；".join(f"{k} {v}" for k, v in report.filters.items()))
+        lines.append(f"筛选：{filters_text(report.filters)}")
     if report.generated_at is not None:
-        lines.append(f"生成时间：{report.generated_at:%Y-%m-%d %H:%M}")
+        lines.append(f"生成时间：{generated_text(report.generated_at)}")
     for i, line in enumerate(lines, 2):
         sheet.cell(row=i, column=1, value=line).font = NOTE_FONT
     return len(lines) + 3
@@ -157,7 +158,7 @@ def build_workbook(report: Report) -> Workbook:
     if report.empty or not report.sections:
         first.title = _sheet_name(report.title, taken)
         row = _cover(first, report)
-        first.cell(row=row, column=1, value="该时间段内没有数据。")
+        first.cell(row=row, column=1, value=f"{no_data_text(report)}。")
         return book
     for index, section in enumerate(report.sections):
         sheet = first if index == 0 else book.create_sheet()
