@@ -23,7 +23,7 @@ from typing import Any, Final
 from chatlog_cli.find.filters import MessageFilter
 from chatlog_cli.reports.metrics import ACKNOWLEDGEMENT_RE, ASKING_TYPES, CLEAN_TEXT_SQL, REPLY_SQL
 from chatlog_cli.settings import CHINA_TZ, DEFAULT_REPLY_MINUTES, SERVICE_HOURS
-from chatlog_cli.store.query import LOCAL_TIME_SQL, connect
+from chatlog_cli.store.query import LOCAL_TIME_SQL, connect, conversation_tags_sql
 from chatlog_cli.store.store import Store
 
 PRIORITY_RANK: Final = {"normal": 0, "high": 1, "urgent": 2}
@@ -119,16 +119,12 @@ def find_alerts(
 
 
 def _risk_reasons(con: Any) -> list[tuple[tuple[str, str], Reason]]:
-    # conversation_tags' evidence rule (the first tagged message), computed for the chosen conversations only:
-    # the view would aggregate every tag of the store first.
-    order = "epoch_ms(m.sent_at) * 1000000 + m.source_line"
     rows = con.execute(
-        f"""SELECT m.platform, m.conversation_id, t.tag, any_value(t.priority), arg_min(t.rule, {order}),
-                  arg_min(t.keyword, {order}), arg_min(t.message_id, {order}), epoch_ms(min(m.sent_at)),
-                  arg_min(coalesce(m.content, ''), {order})
-           FROM message_tags t JOIN messages m USING (message_id) JOIN chosen USING (platform, conversation_id)
-           WHERE t.priority IN ('high', 'urgent')
-           GROUP BY m.platform, m.conversation_id, t.tag"""
+        f"""SELECT t.platform, t.conversation_id, t.tag, t.priority, t.evidence_rule, t.evidence_keyword,
+                  t.evidence_message_id, epoch_ms(m.sent_at), coalesce(m.content, '')
+           FROM ({conversation_tags_sql("chosen")}) t
+           JOIN messages m ON m.message_id = t.evidence_message_id
+           WHERE t.priority IN ('high', 'urgent')"""
     ).fetchall()
     alerting = {(r[0], r[1], r[2]) for r in rows}
     found = []

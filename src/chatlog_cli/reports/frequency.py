@@ -23,6 +23,7 @@ from chatlog_cli.reports.model import Chart, Column, Report, Section, Table
 from chatlog_cli.reports.questions import QuestionGroup, group_questions, is_question, question_core
 from chatlog_cli.reports.scope import Loaded
 from chatlog_cli.reports.words import WordCounter
+from chatlog_cli.store.query import conversation_tags_sql
 
 DEFAULT_TOP: Final = 20
 
@@ -112,11 +113,7 @@ def words_table(counter: WordCounter, now: BuyerTexts, before: BuyerTexts | None
 
 def tag_counts(ctx: ReportContext, loaded: Loaded) -> Counter[str]:
     """Conversations per tag."""
-    rows = ctx.rows(
-        f"""SELECT t.tag, count(*) FROM {loaded.conversations_table} c JOIN conversation_tags t
-              ON t.platform = c.platform AND coalesce(t.conversation_id, '') = c.conversation_id
-            GROUP BY t.tag"""
-    )
+    rows = ctx.rows(f"SELECT tag, count(*) FROM ({conversation_tags_sql(loaded.conversations_table)}) GROUP BY tag")
     return Counter({tag: int(n) for tag, n in rows})
 
 

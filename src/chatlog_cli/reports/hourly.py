@@ -10,6 +10,7 @@ from typing import Any, Final
 from chatlog_cli.reports.context import ReportContext
 from chatlog_cli.reports.model import Chart, Column, Report, Section, Table
 from chatlog_cli.reports.scope import Loaded
+from chatlog_cli.store.query import conversation_tags_sql
 
 WEEKDAYS: Final = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 WEEKDAY_KEYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -52,7 +53,7 @@ def category_table(ctx: ReportContext, loaded: Loaded) -> Table:
     """Conversations by start hour and problem category (top-level tags), the busiest categories as columns."""
     rows_raw = ctx.rows(
         f"""SELECT hour(c.started_local), t.tag, count(*)
-            FROM {loaded.conversations_table} c JOIN conversation_tags t
+            FROM {loaded.conversations_table} c JOIN ({conversation_tags_sql(loaded.conversations_table)}) t
               ON t.platform = c.platform AND coalesce(t.conversation_id, '') = c.conversation_id
             WHERE NOT contains(t.tag, '-') GROUP BY ALL"""
     )

@@ -51,13 +51,25 @@ GROUP BY m.platform, m.conversation_id
 
 # One row per conversation and tag: how many of its messages carry the tag, and the first one as evidence
 # (ties within a second broken by position in the export).
-CONVERSATION_TAGS_SQL = """
+def conversation_tags_sql(scope: str | None = None) -> str:
+    """SQL of the `conversation_tags` view; with `scope`, only for the conversations in that table.
+
+    `scope` has platform and conversation_id (a missing id as ''): reports and alerts roll up the tags of the
+    conversations they look at rather than every tag in the store.
+    """
+    order = "epoch_ms(m.sent_at) * 1000000 + m.source_line"
+    within = (
+        f"JOIN {scope} s ON s.platform = m.platform AND s.conversation_id = coalesce(m.conversation_id, '')"
+        if scope
+        else ""
+    )
+    return f"""
 SELECT m.platform, m.conversation_id, t.tag, any_value(t.priority) AS priority, count(*) AS messages,
        min(m.sent_at) AS first_at,
-       arg_min(t.message_id, epoch_ms(m.sent_at) * 1000000 + m.source_line) AS evidence_message_id,
-       arg_min(t.rule, epoch_ms(m.sent_at) * 1000000 + m.source_line) AS evidence_rule,
-       arg_min(t.keyword, epoch_ms(m.sent_at) * 1000000 + m.source_line) AS evidence_keyword
-FROM message_tags t JOIN messages m USING (message_id)
+       arg_min(t.message_id, {order}) AS evidence_message_id,
+       arg_min(t.rule, {order}) AS evidence_rule,
+       arg_min(t.keyword, {order}) AS evidence_keyword
+FROM message_tags t JOIN messages m USING (message_id) {within}
 GROUP BY m.platform, m.conversation_id, t.tag
 """
 
@@ -111,7 +123,7 @@ def connect(store: Store) -> Any:
     )
     con.execute(f"CREATE VIEW conversations AS {CONVERSATIONS_SQL}")
     _files_view(con, "message_tags", store.derived_files(TAGS, message_files), TAG_SCHEMA)
-    con.execute(f"CREATE VIEW conversation_tags AS {CONVERSATION_TAGS_SQL}")
+    con.execute(f"CREATE VIEW conversation_tags AS {conversation_tags_sql()}")
     _files_view(con, "message_sentiment", store.derived_files(SENTIMENT, message_files), SENTIMENT_SCHEMA)
     con.execute(f"CREATE VIEW conversation_sentiment AS {conversation_sentiment_sql()}")
     imports = [store.import_log_path] if store.import_log_path.exists() else []
