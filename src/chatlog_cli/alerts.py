@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from chatlog_cli.find.filters import MessageFilter
-from chatlog_cli.reports.metrics import ACKNOWLEDGEMENT_RE, ASKING_TYPES, CLEAN_TEXT_SQL, REPLY_SQL
+from chatlog_cli.reports.metrics import ServiceWindow, create_messages, create_turns
 from chatlog_cli.settings import CHINA_TZ, DEFAULT_REPLY_MINUTES, SERVICE_HOURS
-from chatlog_cli.store.query import LOCAL_TIME_SQL, connect, conversation_tags_sql
+from chatlog_cli.store.query import connect, conversation_tags_sql
 from chatlog_cli.store.store import Store
 
 PRIORITY_RANK: Final = {"normal": 0, "high": 1, "urgent": 2}
@@ -140,42 +140,24 @@ def _risk_reasons(con: Any) -> list[tuple[tuple[str, str], Reason]]:
 def _waiting_reasons(
     con: Any, reply_minutes: int, service_hours: tuple[int, int], now: dt.datetime
 ) -> list[tuple[tuple[str, str], Reason]]:
-    asking = ", ".join(f"'{t}'" for t in ASKING_TYPES)
-    order = "ORDER BY sent_at, source_file, source_line"
+    create_messages(con, "chosen", "chosen_messages")
+    create_turns(con, "chosen_messages", "chosen_turns", ServiceWindow.from_hours(service_hours))
+    # Only late or unanswered turns leave the database (most turns are answered in time).
     rows = con.execute(
-        f"""
-        WITH m AS (
-            SELECT m.platform, m.conversation_id, m.message_id, m.sent_at, m.source_file, m.source_line,
-                   m.sender_role, m.msg_type, coalesce(m.content, '') AS content,
-                   m.msg_type IN ({asking}) AND NOT regexp_full_match({CLEAN_TEXT_SQL}, ?) AS asks
-            FROM messages m JOIN chosen USING (platform, conversation_id)),
-        w AS (
-            SELECT *,
-                count(*) FILTER (WHERE {REPLY_SQL}) OVER (
-                    PARTITION BY platform, conversation_id {order} ROWS UNBOUNDED PRECEDING) AS turn,
-                min(sent_at) FILTER (WHERE {REPLY_SQL}) OVER (
-                    PARTITION BY platform, conversation_id {order}
-                    ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS reply_at
-            FROM m)
-        SELECT platform, conversation_id, epoch_ms(min(sent_at)) AS asked_at, epoch_ms(any_value(reply_at)),
-               arg_min(message_id, sent_at) AS message_id, arg_min(content, sent_at) AS content,
-               hour(arg_min({LOCAL_TIME_SQL}, sent_at)) AS local_hour
-        FROM w WHERE sender_role = 'buyer' AND asks
-        GROUP BY platform, conversation_id, turn
-        -- only late or unanswered turns leave the database (most turns are answered in time)
-        HAVING any_value(reply_at) IS NULL OR epoch(any_value(reply_at)) - epoch(min(sent_at)) > ?""",
-        [ACKNOWLEDGEMENT_RE, reply_minutes * 60],
+        """SELECT platform, conversation_id, epoch_ms(asked_at), epoch_ms(reply_at), first_message_id,
+                  coalesce(first_content, ''), in_window
+           FROM chosen_turns WHERE asks AND (reply_at IS NULL OR response_seconds > ?)""",
+        [reply_minutes * 60],
     ).fetchall()
     limit = dt.timedelta(minutes=reply_minutes)
-    start_hour, end_hour = service_hours
     found = []
-    for platform, conversation, asked_ms, reply_ms, message_id, content, local_hour in rows:
+    for platform, conversation, asked_ms, reply_ms, message_id, content, in_window in rows:
         asked_at, reply_at = _time(asked_ms), (_time(reply_ms) if reply_ms is not None else None)
         if reply_at is None:
             if now - asked_at < limit:
                 continue  # still within the limit: not late yet
             reason = Reason("unanswered", "high", "买家消息没有客服回复", asked_at, message_id, content)
-        elif reply_at - asked_at > limit and start_hour <= local_hour < end_hour:
+        elif reply_at - asked_at > limit and in_window:
             waited = (reply_at - asked_at).total_seconds() / 60
             reason = Reason(
                 "slow_reply", "normal", f"买家等了 {waited:.0f} 分钟才有客服回复", asked_at, message_id, content

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from chatlog_cli.errors import UsageError
+from chatlog_cli.store.query import local_time_sql
 
 # Buyer messages that close a topic rather than open one: after emoticon codes ([微笑], /:^_^), whitespace,
 # punctuation and symbols are removed, nothing is left but these words (好的谢谢, 嗯嗯, ok~, 那我下单了).
@@ -98,6 +99,28 @@ class ServiceWindow:
         if self.start < self.end:
             return f"({minute} >= {self.start} AND {minute} < {self.end})"
         return f"({minute} >= {self.start} OR {minute} < {self.end})"
+
+
+def create_messages(con: Any, chosen: str, messages: str) -> None:
+    """Create temp table `messages`: every message of the conversations in table `chosen` (platform, conversation_id).
+
+    Adds what the metrics read: China local time (local_at), the buyer key (buyer id, else nick), whether the message
+    asks for a reply (asks), and its position in the conversation (seq: time, then file and line).
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {messages} AS
+        SELECT m.platform, m.shop, coalesce(m.conversation_id, '') AS conversation_id, m.message_id, m.sent_at,
+               {local_time_sql("m.sent_at")} AS local_at, m.sender_role, m.sender, m.agent,
+               coalesce(m.buyer_id, m.buyer) AS buyer_key, m.msg_type, m.content, m.source_file, m.source_line,
+               {asks_sql()} AS asks,
+               row_number() OVER (PARTITION BY m.platform, coalesce(m.conversation_id, '')
+                                  ORDER BY m.sent_at, m.source_file, m.source_line) AS seq
+        FROM messages m JOIN {chosen} c
+          ON m.platform = c.platform AND coalesce(m.conversation_id, '') = coalesce(c.conversation_id, '')
+        """,
+        [ACKNOWLEDGEMENT_RE],
+    )
 
 
 def create_turns(con: Any, messages: str, turns: str, window: ServiceWindow) -> None:

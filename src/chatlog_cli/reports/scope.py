@@ -14,16 +14,14 @@ from typing import Any
 
 from chatlog_cli.find.filters import MessageFilter
 from chatlog_cli.reports.metrics import (
-    ACKNOWLEDGEMENT_RE,
     ServiceWindow,
-    asks_sql,
     create_conversation_agents,
     create_conversation_metrics,
+    create_messages,
     create_turns,
 )
 from chatlog_cli.reports.model import Period, period_label
 from chatlog_cli.settings import CHINA_TZ
-from chatlog_cli.store.query import LOCAL_TIME_SQL
 
 
 @dataclass(frozen=True)
@@ -111,20 +109,7 @@ def load(con: Any, where: MessageFilter, period: Period, prefix: str, window: Se
     else:
         query, query_params = started, bounds
     con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_chosen AS {query}", query_params)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {prefix}_messages AS
-        SELECT m.platform, m.shop, coalesce(m.conversation_id, '') AS conversation_id, m.message_id, m.sent_at,
-               {LOCAL_TIME_SQL.replace("sent_at", "m.sent_at")} AS local_at, m.sender_role, m.sender, m.agent,
-               coalesce(m.buyer_id, m.buyer) AS buyer_key, m.msg_type, m.content, m.source_file, m.source_line,
-               {asks_sql()} AS asks, c.started_at,
-               row_number() OVER (PARTITION BY m.platform, coalesce(m.conversation_id, '')
-                                  ORDER BY m.sent_at, m.source_file, m.source_line) AS seq
-        FROM messages m JOIN {prefix}_chosen c
-          ON m.platform = c.platform AND coalesce(m.conversation_id, '') = c.conversation_id
-        """,
-        [ACKNOWLEDGEMENT_RE],
-    )
+    create_messages(con, f"{prefix}_chosen", f"{prefix}_messages")
     create_turns(con, f"{prefix}_messages", f"{prefix}_turns", window)
     create_conversation_metrics(con, f"{prefix}_messages", f"{prefix}_turns", f"{prefix}_conversations")
     create_conversation_agents(con, f"{prefix}_messages", f"{prefix}_turns", f"{prefix}_served")
