@@ -108,13 +108,13 @@ def test_zip_of_logs_imports_every_member(tmp_path: Path) -> None:
 
 
 def test_chunk_boundaries_do_not_change_the_result(tmp_path: Path, monkeypatch) -> None:
-    from chatlog_cli.platforms import jd
+    from chatlog_cli.platforms import text_lines
 
     body = (FIXTURES / "jd" / "basic.log").read_text(encoding="utf-8").replace("\n", "\r\n")
     path = tmp_path / "crlf.log"
     path.write_text("导出说明\r\n" + body * 3, encoding="utf-8", newline="")
     run_import([path], tmp_path / "big")
-    monkeypatch.setattr(jd, "_READ_CHUNK", 7)  # cuts through CRLFs, headers and multi-byte characters
+    monkeypatch.setattr(text_lines, "READ_CHUNK", 7)  # cuts through CRLFs, headers and multi-byte characters
     run_import([path], tmp_path / "small")
 
     def comparable(store: Path) -> list[tuple]:

@@ -14,7 +14,6 @@ from the whole file (robots by name, agents by recurring across buyers, then the
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
 from collections import defaultdict
@@ -26,10 +25,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chatlog_cli.errors import EncodingError
 from chatlog_cli.platforms.base import Parsed, ParseOptions, RowReject, Sample
 from chatlog_cli.platforms.roles import AGENT_MIN_BUYERS, ROBOT_NAME_RE, agent_prefix
 from chatlog_cli.platforms.staging import text_export_batch
+from chatlog_cli.platforms.text_lines import lines_array, matches, scan_file
 
 BANNER_TEXT: Final = "以下为一通会话"
 HEADER_RE: Final = re.compile(
@@ -41,7 +40,6 @@ _END_PATTERN: Final = r"^[ \t]*/?\**[ \t]*会话结束(?:_?时间[ \t]*[:：].*)
 _HEADER_PATTERN: Final = (
     r"^(?P<sender>[^ \t](?:.*?[^ \t])?)[ \t]+(?P<ts>\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{1,2}:\d{1,2})[ \t]*$"
 )
-_READ_CHUNK: Final = 8 << 20
 
 
 @dataclass
@@ -81,9 +79,9 @@ class _LogScanner:
         """Parse complete messages in UTF-8 `data`; return (carried bytes, their first line number, messages)."""
         if not data:
             return b"", first_line, None
-        array, starts = _lines_array(data)
+        array, starts = lines_array(data)
         banner = pc.match_substring(array, _BANNER_PATTERN)
-        end = pc.and_(pc.invert(banner), _matches(array, "会话结束", _END_PATTERN))
+        end = pc.and_(pc.invert(banner), matches(array, "会话结束", _END_PATTERN))
         # Matching is a fast DFA scan; extracting sender and time (slower) is done for header lines only.
         is_header = pc.and_(pc.match_substring_regex(array, _HEADER_PATTERN), pc.invert(pc.or_(banner, end)))
         structural = pc.or_(is_header, pc.or_(banner, end)).to_numpy(zero_copy_only=False)
@@ -183,55 +181,6 @@ class _LogScanner:
             self.session = last if kinds_are_header[-1] else None
 
 
-def _lines_array(data: bytes) -> tuple[pa.Array, np.ndarray]:
-    """UTF-8 bytes → an Arrow array of lines (built on the same buffer, no Python strings) and line starts."""
-    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    starts = np.concatenate(([0], newlines + 1)).astype(np.int64)
-    if starts[-1] == len(data) and len(starts) > 1:
-        starts = starts[:-1]  # the data ends with a line end: no empty last line
-    offsets = np.append(starts, len(data)).astype(np.int32)
-    raw = pa.Array.from_buffers(pa.string(), len(starts), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-    raw.validate(full=True)  # raises on invalid UTF-8
-    lines = pc.utf8_rtrim(raw, characters="\r\n")
-    return (_clean_lines(lines) if _needs_cleaning(data) else lines), starts
-
-
-_ODD_SPACES: Final = tuple(c.encode() for c in "\u00a0\u202f\u3000\ufeff")
-
-
-def _bare_cr_to_lf(data: bytes) -> bytes:
-    """A CR that is not part of CRLF is a line end too (old Mac-style exports)."""
-    if data.count(b"\r") == data.count(b"\r\n"):
-        return data
-    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-
-
-def _needs_cleaning(data: bytes) -> bool:
-    """Control characters or NBSP-like spaces in the chunk (checked on the bytes, far cheaper than on lines)."""
-    octets = np.frombuffer(data, dtype=np.uint8)
-    controls = (octets < 32) & (octets != 9) & (octets != 10) & (octets != 13)
-    return bool(controls.any() or (octets == 127).any()) or any(space in data for space in _ODD_SPACES)
-
-
-def _matches(lines: pa.Array, literal: str, pattern: str) -> pa.Array:
-    """Regex match, run only on lines containing a literal the pattern requires (a much cheaper scan)."""
-    candidates = pc.fill_null(pc.match_substring(lines, literal), False)
-    positions = pc.indices_nonzero(candidates).to_numpy()
-    result = np.zeros(len(lines), dtype=bool)
-    if len(positions):
-        hits = pc.match_substring_regex(pc.take(lines, pa.array(positions)), pattern)
-        result[positions] = pc.fill_null(hits, False).to_numpy(zero_copy_only=False)
-    return pa.array(result)
-
-
-def _clean_lines(lines: pa.Array) -> pa.Array:
-    """Stray CRs and control characters out, NBSP-like spaces to spaces."""
-    lines = pc.replace_substring(lines, "\r", "")
-    lines = pc.replace_substring_regex(lines, "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "")
-    lines = pc.replace_substring_regex(lines, "[\u00a0\u202f\u3000]", " ")
-    return pc.replace_substring(lines, "\ufeff", "")
-
-
 @dataclass(frozen=True)
 class JdLogFormat:
     """The JD chat log (one or many sessions per file, banner-delimited)."""
@@ -265,59 +214,9 @@ class JdLogFormat:
         parsed.batches = self._batches(sample, options, parsed)
         return parsed
 
-    def _chunks(self, sample: Sample) -> Iterator[bytes]:
-        """UTF-8 bytes in large pieces, each ending at a line end.
-
-        LF never occurs inside a GB18030 or UTF-8 character, so cutting at it is safe before decoding too.
-        """
-        utf8 = sample.encoding in ("utf-8", "utf-8-sig")
-        decoder = None if utf8 else codecs.getincrementaldecoder(sample.encoding)(errors="strict")
-        pending = b""
-        first = True
-        with sample.source.open() as handle:
-            while True:
-                raw = handle.read(_READ_CHUNK)
-                if first and raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[len(codecs.BOM_UTF8) :]
-                first = False
-                if decoder is not None:
-                    try:
-                        raw = decoder.decode(raw, final=not raw).encode("utf-8")
-                    except UnicodeDecodeError:
-                        raise self._encoding_error(sample) from None
-                data = pending + raw
-                if not raw:
-                    if data:
-                        yield _bare_cr_to_lf(data)
-                    return
-                cut = data.rfind(b"\n") + 1
-                pending = data[cut:]
-                if cut:
-                    yield _bare_cr_to_lf(data[:cut])
-
-    @staticmethod
-    def _encoding_error(sample: Sample) -> EncodingError:
-        return EncodingError(
-            f"{sample.source.label}：文件中途有内容不是 {sample.encoding} 编码（可能混合了两种编码）。"
-            "请用 --encoding 指定编码后重试。"
-        )
-
     def _batches(self, sample: Sample, options: ParseOptions, parsed: Parsed) -> Iterator[pa.RecordBatch]:
         scanner = _LogScanner(parsed)
-        carry = b""
-        line = 1
-        chunks = self._chunks(sample)
-        chunk = next(chunks, b"")
-        try:
-            for following in chunks:
-                carry, line, found = scanner.scan(carry + chunk, line, final=False)
-                chunk = following
-                if found is not None:
-                    yield self._batch(found, sample.source.label, options)
-            _, _, found = scanner.scan(carry + chunk, line, final=True)
-        except pa.ArrowInvalid:
-            raise self._encoding_error(sample) from None
-        if found is not None:
+        for found in scan_file(sample, scanner.scan):
             yield self._batch(found, sample.source.label, options)
         parsed.stats.rows_read += scanner.messages + len(parsed.rejects)
         parsed.roles = resolve_roles(scanner.sessions)
