@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import os
 from pathlib import Path
 
 import pytest
 
 from chatlog_cli.errors import StoreError, StoreLockedError
+from chatlog_cli.settings import CHINA_TZ
 from chatlog_cli.store import Store
 from chatlog_cli.store import ingest as ingest_module
 from chatlog_cli.store import store as store_module
@@ -93,6 +96,31 @@ def test_identical_repeated_messages_are_kept_apart(tmp_path: Path) -> None:
     result = run_import([log], tmp_path / "store").files[0]
     assert result.messages_added == 2
     assert len({m["message_id"] for m in messages(tmp_path / "store")}) == 2
+
+
+def test_repeats_are_numbered_in_file_order_and_folded_white_space_does_not_tell_them_apart(tmp_path: Path) -> None:
+    log = tmp_path / "thrice.log"
+    log.write_text(
+        "/*****************以下为一通会话************************************/\n"
+        "买家a 2026-10-01 10:00:00\n在 吗\n买家a 2026-10-01 10:00:00\n在\n吗\n"
+        "买家a 2026-10-01 10:00:00\n  在\t 吗 \n买家a 2026-10-01 10:00:01\n在 吗\n",
+        encoding="utf-8",
+    )
+    run_import([log], tmp_path / "store")
+    rows = sorted(messages(tmp_path / "store"), key=lambda m: m["source_line"])
+    second = int(dt.datetime(2026, 10, 1, 10, 0, tzinfo=CHINA_TZ).timestamp())
+
+    def expected(at: int, occurrence: int) -> str:
+        # The documented identity: platform, thread (a JD log's session), second, sender, folded content.
+        identity = "\x1f".join(["jd", rows[0]["conversation_id"], str(at), "买家a", "在 吗", str(occurrence)])
+        return hashlib.md5(identity.encode()).hexdigest()
+
+    assert [m["message_id"] for m in rows] == [
+        expected(second, 0),
+        expected(second, 1),
+        expected(second, 2),
+        expected(second + 1, 0),
+    ]
 
 
 def test_failure_while_moving_files_into_place_leaves_store_unchanged(
