@@ -5,7 +5,9 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from chatlog_cli.platforms.jd import _Session, resolve_roles
+import pyarrow as pa
+
+from chatlog_cli.platforms.jd import SESSION_SENDERS_SCHEMA, resolve_roles
 from conftest import FIXTURES, messages, run_import
 
 BANNER = "/*****************以下为一通会话************************************/"
@@ -67,21 +69,32 @@ def test_golden_fixture_types(store_dir: Path) -> None:
 
 def test_role_inference_rules() -> None:
     sessions = [
-        _Session("c1", ["buyer1", "jimi_vender_1", "店-小美"]),
-        _Session("c2", ["buyer2", "店-小美"]),
-        _Session("c3", ["buyer3", "店-小美", "店-新人"]),
-        _Session("c4", ["店-小美", "buyer4"]),  # an agent speaking first does not make them the buyer
-        _Session("c5", ["buyer5", "路人"]),
+        ("c1", ["buyer1", "jimi_vender_1", "店-小美"]),
+        ("c2", ["buyer2", "店-小美"]),
+        ("c3", ["buyer3", "店-小美", "店-新人"]),
+        ("c4", ["店-小美", "buyer4"]),  # an agent speaking first does not make them the buyer
+        ("c5", ["buyer5", "路人"]),
+        ("c1", ["buyer1", "路人"]),  # the same session twice in one file: its first rows count
     ]
-    roles = {
-        (r["conversation_id"], r["sender"]): (r["sender_role"], r["buyer"]) for r in resolve_roles(sessions).to_pylist()
-    }
+    senders = pa.Table.from_pylist(
+        [
+            {"session": number, "conversation_id": conversation, "sender": sender}
+            for number, (conversation, names) in enumerate(sessions)
+            for sender in names
+        ],
+        schema=SESSION_SENDERS_SCHEMA,
+    )
+    rows = resolve_roles(senders).to_pylist()
+    assert len(rows) == 13
+    roles = {(r["conversation_id"], r["sender"]): (r["sender_role"], r["buyer"]) for r in rows}
     assert roles[("c1", "jimi_vender_1")] == ("bot", "buyer1")
     assert roles[("c1", "店-小美")] == ("agent", "buyer1")
     assert roles[("c3", "店-新人")] == ("agent", "buyer3")  # same 店- prefix as a recurring agent
     assert roles[("c4", "buyer4")] == ("buyer", "buyer4")
     assert roles[("c4", "店-小美")][0] == "agent"
     assert roles[("c5", "路人")] == ("unknown", "buyer5")  # not enough evidence: never guessed
+    assert roles[("c1", "路人")] == ("unknown", "buyer1")
+    assert roles[("c2", "buyer2")] == ("buyer", "buyer2")
 
 
 def test_handling_agent_follows_transfers(store_dir: Path) -> None:

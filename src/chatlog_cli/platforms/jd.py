@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -42,10 +41,10 @@ _HEADER_PATTERN: Final = (
 )
 
 
-@dataclass
-class _Session:
-    conversation_id: str
-    senders: list[str] = field(default_factory=list)
+# Who speaks in each session of a log, in order of first appearance: what role inference works from.
+SESSION_SENDERS_SCHEMA: Final = pa.schema(
+    [("session", pa.int64()), ("conversation_id", pa.string()), ("sender", pa.string())]
+)
 
 
 @dataclass
@@ -71,8 +70,10 @@ class _LogScanner:
 
     def __init__(self, parsed: Parsed) -> None:
         self.parsed = parsed
-        self.sessions: list[_Session] = []
-        self.session: _Session | None = None  # the session open before the next structural line
+        self.conversation_ids: list[str] = []  # per session, in file order (a repeated session repeats its id)
+        self.session: int | None = None  # the number of the session open before the next structural line
+        self.senders: list[pa.Table] = []  # (session, sender, first) per chunk: who speaks in each session
+        self.headers = 0  # message headers scanned so far (orders the senders' first appearances)
         self.messages = 0
 
     def scan(self, data: bytes, first_line: int, final: bool) -> tuple[bytes, int, _Messages | None]:
@@ -154,31 +155,41 @@ class _LogScanner:
         previous_is_header = np.concatenate(([self.session is not None], kinds_are_header[:-1]))
         opens = (kinds_are_header & ~previous_is_header)[kinds_are_header]
         opening = pa.array(opens)
-        new_sessions = []
+        first_new = len(self.conversation_ids)
         for sender, stamp in zip(
             pc.filter(senders, opening).to_pylist(), pc.filter(stamps, opening).to_pylist(), strict=True
         ):
             digest = hashlib.md5(f"{sender}\x1f{stamp}".encode(), usedforsecurity=False)
-            new_sessions.append(_Session(f"jd-{digest.hexdigest()[:16]}"))
-        self.sessions.extend(new_sessions)
-        in_play = ([self.session] if self.session is not None else []) + new_sessions
-        session_of_header = np.cumsum(opens) - (0 if self.session is not None else 1)
-        conversation = pc.take(
-            pa.array([ses.conversation_id for ses in in_play], pa.string()), pa.array(session_of_header)
-        )
-        # Distinct senders per session in order of first appearance (far fewer pairs than messages).
-        pairs = pa.table({"n": session_of_header, "s": senders, "i": np.arange(len(session_of_header))})
-        firsts = pairs.group_by(["n", "s"], use_threads=False).aggregate([("i", "min")]).sort_by("i_min")
-        for number, sender in zip(firsts["n"].to_pylist(), firsts["s"].to_pylist(), strict=True):
-            ses = in_play[number]
-            if sender not in ses.senders:
-                ses.senders.append(sender)
-        self._track_session_state(kinds_are_header, in_play[int(session_of_header[-1])])
+            self.conversation_ids.append(f"jd-{digest.hexdigest()[:16]}")
+        # Global session number of each header; headers before this chunk's first opening one continue the
+        # session left open by the previous chunk.
+        opened = np.cumsum(opens)
+        numbers = np.where(opened == 0, -1 if self.session is None else self.session, first_new - 1 + opened)
+        low = int(numbers[0])
+        conversation = pc.take(pa.array(self.conversation_ids[low:], pa.string()), pa.array(numbers - low))
+        # Distinct senders per session with their first appearance (far fewer pairs than messages).
+        order = np.arange(self.headers, self.headers + len(numbers))
+        self.headers += len(numbers)
+        pairs = pa.table({"session": numbers, "sender": senders, "first": order})
+        self.senders.append(pairs.group_by(["session", "sender"], use_threads=False).aggregate([("first", "min")]))
+        if len(kinds_are_header):
+            self.session = int(numbers[-1]) if kinds_are_header[-1] else None
         return conversation
 
-    def _track_session_state(self, kinds_are_header: np.ndarray, last: _Session | None = None) -> None:
-        if len(kinds_are_header):
-            self.session = last if kinds_are_header[-1] else None
+    def _track_session_state(self, kinds_are_header: np.ndarray) -> None:
+        if len(kinds_are_header) and not kinds_are_header[-1]:
+            self.session = None
+
+    def session_senders(self) -> pa.Table:
+        """(session, conversation_id, sender) for every sender of every session, in order of first appearance."""
+        if not self.senders:
+            return SESSION_SENDERS_SCHEMA.empty_table()
+        merged = pa.concat_tables(self.senders)
+        firsts = merged.group_by(["session", "sender"], use_threads=False).aggregate([("first_min", "min")])
+        firsts = firsts.sort_by("first_min_min")
+        sessions = firsts["session"]
+        ids = pc.take(pa.array(self.conversation_ids, pa.string()), sessions)
+        return pa.table([sessions, ids, firsts["sender"]], schema=SESSION_SENDERS_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -219,8 +230,8 @@ class JdLogFormat:
         for found in scan_file(sample, scanner.scan):
             yield self._batch(found, sample.source.label, options)
         parsed.stats.rows_read += scanner.messages + len(parsed.rejects)
-        parsed.roles = resolve_roles(scanner.sessions)
-        parsed.stats.notes.append(f"会话 {len(scanner.sessions)} 通")
+        parsed.roles = resolve_roles(scanner.session_senders())
+        parsed.stats.notes.append(f"会话 {len(scanner.conversation_ids)} 通")
 
     def _batch(self, found: _Messages, label: str, options: ParseOptions) -> pa.RecordBatch:
         is_robot = pc.match_substring_regex(found.sender, ROBOT_NAME_RE.pattern)
@@ -238,50 +249,54 @@ class JdLogFormat:
         )
 
 
-def resolve_roles(sessions: list[_Session]) -> pa.Table:
-    """Roles per (session, sender), inferred over the whole file.
+def resolve_roles(senders: pa.Table) -> pa.Table:
+    """Roles per (session, sender), inferred over the whole file from `SESSION_SENDERS_SCHEMA` rows.
 
     Order (FORMATS.md): robots by name; agents = senders seen in sessions of at least
     `AGENT_MIN_BUYERS` different buyers, plus senders sharing such an agent's `店铺前缀-`; the buyer = the
-    first speaker who is neither; anyone else stays `unknown`.
+    first speaker who is neither; anyone else stays `unknown`. Senders are worked on as dictionary codes,
+    sessions as positions: a 1M-message log has ~100k sessions and ~200k (session, sender) pairs.
     """
-    everyone = {x for ses in sessions for x in ses.senders}
-    robots = {x for x in everyone if ROBOT_NAME_RE.search(x)}
+    encoded = pc.dictionary_encode(senders["sender"]).combine_chunks()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    names = encoded.dictionary.to_pylist()
+    _, session = np.unique(senders["session"].to_numpy(), return_inverse=True)
+    sessions = int(session.max()) + 1 if len(session) else 0
+    robot = np.array([ROBOT_NAME_RE.search(x) is not None for x in names], dtype=bool)
 
-    def first_human(ses: _Session, exclude: set[str]) -> str | None:
-        return next((x for x in ses.senders if x not in robots and x not in exclude), None)
+    def first_in_session(rows: np.ndarray) -> np.ndarray:
+        """Per session, the code of its first sender among `rows` (a mask), or -1."""
+        first = np.full(sessions, -1, dtype=np.int64)
+        positions = np.flatnonzero(rows)
+        found, index = np.unique(session[positions], return_index=True)
+        first[found] = codes[positions[index]]
+        return first
 
-    buyers_of: dict[str, set[str]] = defaultdict(set)
-    for ses in sessions:
-        candidate = first_human(ses, set())
-        for sender in ses.senders:
-            if candidate is not None and sender != candidate:
-                buyers_of[sender].add(candidate)
-    recurring = {x for x, buyers in buyers_of.items() if len(buyers) >= AGENT_MIN_BUYERS and x not in robots}
-    prefixes = {p for p in map(agent_prefix, recurring) if p}
-    agents = recurring | {x for x in everyone - robots if agent_prefix(x) in prefixes}
-    rows: dict[str, list[str | None]] = {"conversation_id": [], "sender": [], "sender_role": [], "buyer": []}
-    seen: set[tuple[str, str]] = set()  # a session repeated in one file has the same id: one row per key
-    for ses in sessions:
-        buyer = first_human(ses, agents)
-        for sender in ses.senders:
-            if (ses.conversation_id, sender) in seen:
-                continue
-            seen.add((ses.conversation_id, sender))
-            role = (
-                "bot"
-                if sender in robots
-                else "agent"
-                if sender in agents
-                else "buyer"
-                if sender == buyer
-                else "unknown"
-            )
-            rows["conversation_id"].append(ses.conversation_id)
-            rows["sender"].append(sender)
-            rows["sender_role"].append(role)
-            rows["buyer"].append(buyer)
-    return pa.table(rows, schema=pa.schema([(k, pa.string()) for k in rows]))
+    candidate = first_in_session(~robot[codes])[session]
+    paired = (candidate >= 0) & (codes != candidate)
+    pairs = np.unique(codes[paired] * len(names) + candidate[paired])
+    buyers_met = np.bincount(pairs // max(len(names), 1), minlength=len(names))
+    recurring = (buyers_met >= AGENT_MIN_BUYERS) & ~robot
+    prefix = [agent_prefix(x) for x in names]
+    prefixes = {prefix[i] for i in np.flatnonzero(recurring)} - {None}
+    agents = recurring | (np.array([p in prefixes for p in prefix], dtype=bool) & ~robot)
+    buyer = first_in_session(~robot[codes] & ~agents[codes])[session]
+    role = np.select(
+        [robot[codes], agents[codes], codes == buyer], ["bot", "agent", "buyer"], default="unknown"
+    ).astype(object)
+    buyer_names = pa.array([names[b] if b >= 0 else None for b in buyer.tolist()], pa.string())
+    # A session repeated in one file has the same id: one row per (conversation, sender), the first.
+    conversations = pc.dictionary_encode(senders["conversation_id"]).combine_chunks().indices.to_numpy()
+    _, keep = np.unique(conversations.astype(np.int64) * len(names) + codes, return_index=True)
+    keep = pa.array(np.sort(keep))
+    return pa.table(
+        {
+            "conversation_id": pc.take(senders["conversation_id"], keep),
+            "sender": pc.take(senders["sender"], keep),
+            "sender_role": pc.take(pa.array(role, pa.string()), keep),
+            "buyer": pc.take(buyer_names, keep),
+        }
+    )
 
 
 FORMATS = (JdLogFormat(),)

@@ -20,6 +20,9 @@ from chatlog_cli.platforms.base import Sample
 
 READ_CHUNK: Final = 8 << 20
 _ODD_SPACES: Final = tuple(c.encode() for c in "\u00a0\u202f\u3000\ufeff")
+# Bytes `_clean_lines` removes: C0 controls except tab, LF and CR, and DEL.
+_CONTROL_BYTES: Final = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
 
 T = TypeVar("T")
 # (UTF-8 data of complete lines, its first line number, whether it is the last) →
@@ -114,7 +117,7 @@ def matches(lines: pa.Array, literal: str, pattern: str) -> pa.Array:
 
 def _bare_cr_to_lf(data: bytes) -> bytes:
     """A CR that is not part of CRLF is a line end too (old Mac-style exports)."""
-    if data.count(b"\r") == data.count(b"\r\n"):
+    if b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"):
         return data
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
@@ -122,8 +125,20 @@ def _bare_cr_to_lf(data: bytes) -> bytes:
 def _needs_cleaning(data: bytes) -> bool:
     """Control characters or NBSP-like spaces in the chunk (checked on the bytes, far cheaper than on lines)."""
     octets = np.frombuffer(data, dtype=np.uint8)
-    controls = (octets < 32) & (octets != 9) & (octets != 10) & (octets != 13)
-    return bool(controls.any() or (octets == 127).any()) or any(space in data for space in _ODD_SPACES)
+    return bool(_CONTROL_BYTES[octets].any()) or any(_contains(octets, space) for space in _ODD_SPACES)
+
+
+def _contains(octets: np.ndarray, sequence: bytes) -> bool:
+    """Whether a short byte sequence occurs: its first byte located with NumPy, then the rest checked there.
+
+    Cheaper than `bytes in` for these needles: CJK punctuation shares U+3000's first two bytes.
+    """
+    hits = np.flatnonzero(octets[: len(octets) - len(sequence) + 1] == sequence[0])
+    for offset in range(1, len(sequence)):
+        if not len(hits):
+            break
+        hits = hits[octets[hits + offset] == sequence[offset]]
+    return bool(len(hits))
 
 
 def _clean_lines(lines: pa.Array) -> pa.Array:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Full, Queue
 from typing import Any, Final
 
 import pyarrow as pa
@@ -333,7 +335,7 @@ class _Counted:
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         try:
-            for batch in self.batches:
+            for batch in _prefetched(self.batches):
                 self.rows += batch.num_rows
                 if self.on_rows is not None:
                     self.on_rows(batch.num_rows)
@@ -341,6 +343,49 @@ class _Counted:
         except BaseException as exc:  # DuckDB wraps it; the caller re-raises the original
             self.error = exc
             raise
+
+
+def _prefetched(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
+    """The parser's batches, parsed on a second thread while DuckDB stages (and hashes) the previous ones.
+
+    Errors raised by the parser come out here, in order. When the consumer stops early, the parser stops
+    after the batch it is working on.
+    """
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not put(("batch", batch)):
+                    return
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(("error", exc))
+            return
+        put(("end", None))
+
+    thread = threading.Thread(target=produce, name="chatlog-parse", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _local_span(span: tuple[Any, Any] | None) -> tuple[str | None, str | None]:
