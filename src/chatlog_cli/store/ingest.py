@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from chatlog_cli.platforms.base import Parsed
 from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, STAGING_SCHEMA
 from chatlog_cli.settings import STAGING_MEMORY_LIMIT
+from chatlog_cli.store.fills import FillNeeds, compute_fills
 from chatlog_cli.store.query import LOCAL_TIME_SQL, local_time_sql
 from chatlog_cli.store.store import Store
 
@@ -38,24 +39,8 @@ _DICTIONARY_COLUMNS: Final = [
 _STATISTICS_COLUMNS: Final = [f.name for f in SCHEMA if f.name not in ("message_id", "content", "extra")]
 _ROLES_SCHEMA: Final = pa.schema([(c, pa.string()) for c in ("conversation_id", "sender", "sender_role", "buyer")])
 
-# Conversation order inside the SQL: time, then file position (stable for equal times).
-_ORDER: Final = "sent_at, source_file, source_line"
-
-
-def _who(alias: str = "") -> str:
-    """Whose conversation a row is in: the buyer (id, else nick), else the parser's thread."""
-    return f"coalesce({alias}buyer_id, {alias}buyer, {alias}thread, '')"
-
-
-def _derived_id(alias: str = "") -> str:
-    """A derived conversation id: `<platform>-` + 16 hex digits of platform, shop, buyer and segment start."""
-    return (
-        f"{alias}platform || '-' || substr(md5(concat_ws(chr(31), {alias}platform, coalesce({alias}shop, ''), "
-        f"{_who(alias)}, CAST(epoch_ms({alias}segment_first) AS VARCHAR))), 1, 16)"
-    )
-
-
-_WHO: Final = _who()
+# Whose conversation a row is in: the buyer (id, else nick), else the parser's thread (as in store/fills.py).
+_WHO: Final = "coalesce(buyer_id, buyer, thread, '')"
 _SECOND: Final = "(epoch_ms(sent_at) // 1000)"
 # Identity content: trimmed, inner white-space runs folded, so export shapes that wrap text differently agree.
 # Most messages have nothing to fold; testing for that first saves the regex rewrite (~0.5 s per 1M messages).
@@ -86,88 +71,6 @@ def _connect(store: Store) -> Any:
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")  # DuckDB would draw its own bar on stderr
     return con
-
-
-@dataclass(frozen=True)
-class _Needs:
-    """Which whole-file steps a parse needs; skipping the others keeps large imports fast."""
-
-    roles: bool  # late-resolved roles to join (JD logs)
-    conversations: bool  # rows without a conversation id: split per buyer at an idle gap
-    people: bool  # rows without a buyer or handling agent to fill from their conversation
-    prior: bool = False  # stored messages that derived conversations may continue (table `prior`)
-
-
-def _fills_sql(needs: _Needs, gap_minutes: int) -> str:
-    """The whole-file steps on narrow columns: staged row → (conversation_id, sender_role, buyer, agent).
-
-    Only the columns these steps read go through their sorts; the wide rows are joined to the result once, by
-    `rowid`, when they are written.
-    """
-    role = "st.sender_role"
-    buyer = "st.buyer"
-    joined = ""
-    if needs.roles:
-        role = (
-            "CASE WHEN st.sender_role = 'unknown' AND r.sender_role IS NOT NULL THEN r.sender_role "
-            "ELSE st.sender_role END"
-        )
-        buyer = "coalesce(st.buyer, r.buyer)"
-        joined = "LEFT JOIN roles r ON st.conversation_id = r.conversation_id AND st.sender = r.sender"
-    steps = [
-        f"""
-        SELECT st.rowid AS row_key, st.platform, st.shop, st.conversation_id, st.sent_at, st.source_file,
-               st.source_line, st.sender, st.buyer_id, st.thread, st.agent, {role} AS sender_role, {buyer} AS buyer
-        FROM staged st {joined}"""
-    ]
-    if needs.conversations:
-        # Exports without conversation ids: a new conversation after an idle gap, per buyer.
-        # One sort for the starts (first message, or after a gap), one for carrying each segment's start time
-        # forward: times only grow along the order, so the running maximum is the segment's first message.
-        scope = f"platform, coalesce(shop, ''), {_WHO}, conversation_id IS NULL"
-        steps.append(f"""
-        SELECT *,
-            CASE WHEN conversation_id IS NULL
-                  AND (lag(sent_at) OVER w IS NULL
-                       OR sent_at - lag(sent_at) OVER w > INTERVAL {int(gap_minutes)} MINUTE)
-                 THEN sent_at END AS start_at
-        FROM {{prev}} WINDOW w AS (PARTITION BY {scope} ORDER BY {_ORDER})""")
-        steps.append(f"""
-        SELECT *, max(start_at) OVER (PARTITION BY {scope} ORDER BY {_ORDER} ROWS UNBOUNDED PRECEDING) AS segment_first
-        FROM {{prev}}""")
-        if needs.prior:
-            steps.append(f"""
-        SELECT *, max(sent_at) OVER (PARTITION BY {scope}, segment_first) AS segment_last FROM {{prev}}""")
-            steps.append(_continue_stored_sql(gap_minutes))
-        else:
-            steps.append(f"""
-        SELECT * EXCLUDE (start_at, segment_first)
-            REPLACE (coalesce(conversation_id, {_derived_id()}) AS conversation_id)
-        FROM {{prev}}""")
-    if needs.people:
-        # The buyer of each conversation, and the human agent handling it at each message.
-        steps.append(f"""
-        SELECT * REPLACE (
-            coalesce(buyer, first_value(CASE WHEN sender_role = 'buyer' THEN sender END IGNORE NULLS) OVER whole)
-                AS buyer,
-            coalesce(agent,
-                last_value(CASE WHEN sender_role = 'agent' THEN sender END IGNORE NULLS) OVER upto,
-                first_value(CASE WHEN sender_role = 'agent' THEN sender END IGNORE NULLS) OVER after)
-                AS agent)
-        FROM {{prev}}
-        WINDOW
-            whole AS (PARTITION BY platform, conversation_id ORDER BY {_ORDER}
-                      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
-            upto AS (PARTITION BY platform, conversation_id ORDER BY {_ORDER}
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-            after AS (PARTITION BY platform, conversation_id ORDER BY {_ORDER}
-                      ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)""")
-    ctes = [f"s{index} AS ({step.format(prev=f's{index - 1}')})" for index, step in enumerate(steps)]
-    return (
-        "CREATE TEMP TABLE fills AS WITH "
-        + ",\n".join(ctes)
-        + f"\nSELECT row_key, conversation_id, sender_role, buyer, agent FROM s{len(steps) - 1}"
-    )
 
 
 # The identity key: identical (thread, second, sender, content) messages are numbered, not merged. Each row's
@@ -242,10 +145,13 @@ def ingest(
         ).fetchall()
         existing = _existing_files(store, partitions)
         prior = missing[0] > 0 and _stage_prior(con, store, gap_minutes)
-        needs = _Needs(roles=parsed.roles is not None, conversations=missing[0] > 0, people=missing[1] > 0, prior=prior)
+        needs = FillNeeds(
+            roles=parsed.roles is not None, conversations=missing[0] > 0, people=missing[1] > 0, prior=prior
+        )
         fills = needs.roles or needs.conversations or needs.people
         if fills:
-            con.execute(_fills_sql(needs, gap_minutes))
+            filled = compute_fills(con, needs, gap_minutes)
+            con.register("fills", filled)
         con.execute(_RENUMBERED_SQL)
         renumbered = con.execute("SELECT count(*) FROM renumbered").fetchall()[0][0] > 0
         if existing:
@@ -266,30 +172,6 @@ def ingest(
     finally:
         con.close()
     return IngestResult(staged_rows, added, staged_rows - added, int(unknown), *_local_span(span))
-
-
-def _continue_stored_sql(gap_minutes: int) -> str:
-    """The conversation-id step when stored conversations may continue.
-
-    A segment of this file that comes within the idle gap of a stored conversation of the same buyer (table
-    `prior`: one row per stored conversation with its first and last message) takes that conversation's id,
-    the earliest if several.
-    """
-    gap = f"INTERVAL {int(gap_minutes)} MINUTE"
-    return f"""
-        SELECT s.* EXCLUDE (start_at, segment_first, segment_last)
-            REPLACE (coalesce(s.conversation_id, c.prior_conversation, {_derived_id("s.")}) AS conversation_id)
-        FROM {{prev}} s LEFT JOIN (
-            SELECT g.platform, g.shop_key, g.who, g.segment_first,
-                   arg_min(p.prior_conversation, p.first_at) AS prior_conversation
-            FROM (SELECT DISTINCT platform, coalesce(shop, '') AS shop_key, {_WHO} AS who, segment_first, segment_last
-                  FROM {{prev}} WHERE conversation_id IS NULL) g
-            JOIN prior p ON p.platform = g.platform AND p.shop_key = g.shop_key AND p.who = g.who
-                        AND p.first_at <= g.segment_last + {gap} AND p.last_at >= g.segment_first - {gap}
-            GROUP BY ALL) c
-          ON s.conversation_id IS NULL AND s.platform = c.platform AND coalesce(s.shop, '') = c.shop_key
-         AND {_who("s.")} = c.who
-         AND s.segment_first = c.segment_first"""
 
 
 def _stage_prior(con: Any, store: Store, gap_minutes: int) -> bool:
