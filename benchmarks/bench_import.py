@@ -696,7 +696,12 @@ class StageClock:
             (
                 ingest,
                 "write_partitions",
-                lambda f: clock.timed("write Parquet (pulls the rest of the sorted rows)", f),
+                lambda f: clock.timed("write Parquet (pulls the rest of the rows)", f),
+            ),
+            (
+                ingest,
+                "compute_fills",
+                lambda f: clock.timed("fills: roles, conversations, buyers, agents (incl. the narrow read above)", f),
             ),
         ]
         for owner, name, wrap in hooks:
@@ -729,8 +734,8 @@ class StageClock:
 
 def sql_label(sql: str) -> str:
     words = " ".join(sql.split())
-    if words.startswith("WITH "):
-        return "final query (roles, ids, md5, anti-join, sort) until its first batch"
+    if words.startswith("SELECT") and " AS message_id" in words:
+        return "final query (rows joined with their fills and ids, minus stored ones) until its first batch"
     return words[:90] + ("…" if len(words) > 90 else "")
 
 
@@ -761,8 +766,11 @@ class TimedRelation:
         self._clock = clock
         self._label = label
 
-    def to_arrow_reader(self, *args: Any) -> Any:
-        return self._clock.timed(f"duckdb: {self._label}", self._relation.to_arrow_reader)(*args)
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._relation, name)
+        if name not in ("to_arrow_reader", "to_arrow_table"):
+            return attribute
+        return self._clock.timed(f"duckdb: {self._label}", attribute)
 
 
 def measure(spec: dict[str, Any]) -> dict[str, Any]:

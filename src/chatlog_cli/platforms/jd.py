@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from chatlog_cli.platforms.base import Parsed, ParseOptions, RowReject, Sample
 from chatlog_cli.platforms.roles import AGENT_MIN_BUYERS, ROBOT_NAME_RE, agent_prefix
 from chatlog_cli.platforms.staging import text_export_batch
-from chatlog_cli.platforms.text_lines import lines_array, matches, scan_file
+from chatlog_cli.platforms.text_lines import built_ahead, lines_array, matches, scan_file
 
 BANNER_TEXT: Final = "以下为一通会话"
 HEADER_RE: Final = re.compile(
@@ -227,8 +227,9 @@ class JdLogFormat:
 
     def _batches(self, sample: Sample, options: ParseOptions, parsed: Parsed) -> Iterator[pa.RecordBatch]:
         scanner = _LogScanner(parsed)
-        for found in scan_file(sample, scanner.scan):
-            yield self._batch(found, sample.source.label, options)
+        yield from built_ahead(
+            scan_file(sample, scanner.scan), lambda found: self._batch(found, sample.source.label, options)
+        )
         parsed.stats.rows_read += scanner.messages + len(parsed.rejects)
         parsed.roles = resolve_roles(scanner.session_senders())
         parsed.stats.notes.append(f"会话 {len(scanner.conversation_ids)} 通")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Final, TypeVar
 
 import numpy as np
@@ -25,6 +26,7 @@ _CONTROL_BYTES: Final = np.zeros(256, dtype=bool)
 _CONTROL_BYTES[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
 
 T = TypeVar("T")
+R = TypeVar("R")
 # (UTF-8 data of complete lines, its first line number, whether it is the last) →
 # (bytes carried into the next chunk, their first line number, what the scan found or None)
 Scan = Callable[[bytes, int, bool], tuple[bytes, int, T | None]]
@@ -78,6 +80,23 @@ def scan_file(sample: Sample, scan: Scan[T]) -> Iterator[T]:
         raise encoding_error(sample) from None
     if found is not None:
         yield found
+
+
+def built_ahead(items: Iterator[T], build: Callable[[T], R]) -> Iterator[R]:
+    """`build(item)` for each item, in order, each on a second thread while the next item is produced.
+
+    Scanning a chunk (structure, sessions) is sequential; building its batch (times, message types, card ids:
+    Arrow kernels that release the GIL) is not, so on two cores the two overlap.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chatlog-build") as pool:
+        pending: Future[R] | None = None
+        for item in items:
+            following = pool.submit(build, item)
+            if pending is not None:
+                yield pending.result()
+            pending = following
+        if pending is not None:
+            yield pending.result()
 
 
 def encoding_error(sample: Sample) -> EncodingError:
