@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -26,25 +28,139 @@ _EXCEL_SERIAL_RANGE: Final = (20000.0, 80000.0)
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
 
 
-# Anything clean_strings would change besides trimming; most columns contain none of it, and one scan for
-# it is far cheaper than four replacement passes.
-_UNCLEAN: Final = "[\r\u00a0\u202f\u3000\ufeff" + CONTROL_CHARS_PATTERN[1:-1] + "]"
+# What clean_strings replaces or removes besides trimming: control bytes other than tab and line feed (CR
+# included: line ends are unified) and these spaces.
+_ODD_SPACES: Final = tuple(c.encode() for c in "\u00a0\u202f\u3000\ufeff")
 
 
 def clean_strings(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Remove control characters, unify spaces and line ends, trim; empty strings become null."""
+    if isinstance(values, pa.ChunkedArray):
+        return pa.chunked_array([clean_strings(chunk) for chunk in values.chunks], pa.string())
     if values.null_count == len(values):
         return values.cast(pa.string())
-    if pc.any(pc.match_substring_regex(values, _UNCLEAN)).as_py():
+    if values.type != pa.string():
+        values = values.cast(pa.string())
+    # Most columns need none of the work below. Each step first looks at the raw UTF-8 bytes with NumPy
+    # (a few vector compares over the buffer), far cheaper than a regex or trim pass that copies every value.
+    offsets, data = utf8_buffers(values)
+    if _needs_cleaning(data):
         values = pc.replace_substring(values, "\r\n", "\n")
         values = pc.replace_substring(values, "\r", "\n")
         values = pc.replace_substring_regex(values, CONTROL_CHARS_PATTERN, "")
         values = pc.replace_substring_regex(values, "[\u00a0\u202f\u3000\ufeff]", " ")
-    values = pc.utf8_trim_whitespace(values)
-    empty = pc.equal(values, "")
-    if pc.any(empty).as_py():
-        values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
+        offsets, data = utf8_buffers(values)
+    if _edge_spaces(offsets, data).any():
+        values = pc.utf8_trim_whitespace(values)
+        offsets, data = utf8_buffers(values)
+    empty = offsets[1:] == offsets[:-1]
+    if values.null_count:
+        empty &= values.is_valid().to_numpy(zero_copy_only=False)
+    if empty.any():
+        values = pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), values)
     return values
+
+
+def utf8_buffers(values: pa.Array) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
+    """A string array's value offsets (one more than values) and its whole data buffer, without copying."""
+    _, offset_buffer, data_buffer = values.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int32)[values.offset : values.offset + len(values) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    return offsets, data
+
+
+# Large buffers are scanned in slices that stay in the CPU cache: each NumPy compare makes a temporary as
+# large as its input, and fresh multi-megabyte temporaries cost more in page faults than the compares.
+_SCAN_SLICE: Final = 1 << 18
+
+
+def _needs_cleaning(data: npt.NDArray[np.uint8]) -> bool:
+    longest = max(len(space) for space in _ODD_SPACES)
+    for start in range(0, len(data), _SCAN_SLICE):
+        part = data[start : start + _SCAN_SLICE + longest - 1]  # overlap: a space cut at the slice end
+        controls = part < 0x20
+        if controls.any():
+            low = part[controls]  # mostly line feeds in multi-line messages
+            if ((low != 0x09) & (low != 0x0A)).any():
+                return True
+        if (part == 0x7F).any():
+            return True
+        if (part >= 0x80).any() and any(contains_bytes(part, space) for space in _ODD_SPACES):
+            return True
+    return False
+
+
+def contains_bytes(data: npt.NDArray[np.uint8], needle: bytes) -> bool:
+    """Whether a byte sequence occurs in a buffer (vector compares; Python's `in` would need a copy)."""
+    size = len(data) - len(needle) + 1
+    if size <= 0:
+        return False
+    found = data[:size] == needle[0]
+    for shift, byte in enumerate(needle[1:], start=1):
+        if not found.any():
+            return False
+        found &= data[shift : shift + size] == byte
+    return bool(found.any())
+
+
+def _byte_table(values: list[int]) -> npt.NDArray[np.bool_]:
+    table = np.zeros(256, dtype=np.bool_)
+    table[values] = True
+    return table
+
+
+# First and last bytes of the characters `utf8_trim_whitespace` removes: ASCII 9–13 and 28–32, U+0085, U+00A0,
+# U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000 (plus the other low ASCII bytes, harmlessly).
+_SPACE_FIRST_BYTES: Final = _byte_table([*range(0x21), 0xC2, 0xE1, 0xE2, 0xE3])
+_SPACE_LAST_BYTES: Final = _byte_table([*range(0x21), 0x85, 0xA0, *range(0x80, 0x8B), 0xA8, 0xA9, 0xAF, 0x9F])
+
+
+def _edge_spaces(offsets: npt.NDArray[np.int32], data: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """Values that may start or end with a character `utf8_trim_whitespace` removes (a superset)."""
+    starts, ends = offsets[:-1], offsets[1:]
+    if not len(data):
+        return np.zeros(len(starts), dtype=np.bool_)
+    last = len(data) - 1
+    # An empty value's edge bytes belong to its neighbours (ends - 1 may be -1: the buffer's last byte);
+    # they are masked out below.
+    maybe = _SPACE_FIRST_BYTES[data[np.minimum(starts, last)]] | _SPACE_LAST_BYTES[data[ends - 1]]
+    maybe &= ends > starts
+    candidates = np.flatnonzero(maybe)
+    if not len(candidates):
+        return maybe
+    # The whole first and last characters of the candidates. Bytes beyond a value (the neighbour's, or the
+    # buffer's end, clipped) can only add candidates.
+    head, tail = starts[candidates], ends[candidates]
+
+    def at(positions: npt.NDArray[np.int32]) -> npt.NDArray[np.uint8]:
+        return data[np.clip(positions, 0, last)]
+
+    first, second, third = at(head), at(head + 1), at(head + 2)
+    final, before_final, third_last = at(tail - 1), at(tail - 2), at(tail - 3)
+    leading = (first <= 0x20) | _space2(first, second) | _space3(first, second, third)
+    trailing = (final <= 0x20) | _space2(before_final, final) | _space3(third_last, before_final, final)
+    maybe[candidates] = leading | trailing
+    return maybe
+
+
+def _space2(lead: npt.NDArray[np.uint8], tail: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    # U+0085 and U+00A0 (the two-byte characters Arrow's Unicode whitespace includes).
+    result: npt.NDArray[np.bool_] = (lead == 0xC2) & ((tail == 0x85) | (tail == 0xA0))
+    return result
+
+
+def _space3(
+    lead: npt.NDArray[np.uint8], middle: npt.NDArray[np.uint8], tail: npt.NDArray[np.uint8]
+) -> npt.NDArray[np.bool_]:
+    # U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F and U+3000.
+    general = (middle == 0x80) & ((tail <= 0x8A) | (tail == 0xA8) | (tail == 0xA9) | (tail == 0xAF))
+    general |= (middle == 0x81) & (tail == 0x9F)
+    result: npt.NDArray[np.bool_] = (
+        ((lead == 0xE1) & (middle == 0x9A) & (tail == 0x80))
+        | ((lead == 0xE2) & general)
+        | ((lead == 0xE3) & (middle == 0x80) & (tail == 0x80))
+    )
+    return result
 
 
 def local_to_timestamp(naive: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
@@ -60,23 +176,77 @@ def parse_times(values: pa.Array | pa.ChunkedArray, formats: Sequence[str] = ())
     fields such as `2024-1-5 9:03:07`). Values it misses go through a Python parser that understands
     full-width digits, 年月日, fractional seconds, Excel serial numbers and Unix epochs.
     """
-    values = pc.utf8_trim_whitespace(values)
+    values = _trimmed(values)
+    # The user's formats come first and could read `2026-11-01 10:00:00` differently (day and month swapped).
+    result = None if formats else _canonical_times(values)
+    if result is None:
+        result = _strptime_any(values, formats)
+    missing = pc.and_(pc.is_null(result), pc.is_valid(values))
+    if pc.any(missing).as_py():
+        result = _fill_with_fallback(values, result, missing)
+    return local_to_timestamp(result)
+
+
+def _trimmed(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    if isinstance(values, pa.Array) and values.type == pa.string() and not _edge_spaces(*utf8_buffers(values)).any():
+        return values
+    return pc.utf8_trim_whitespace(values)
+
+
+def _strptime_any(values: pa.Array | pa.ChunkedArray, formats: Sequence[str]) -> pa.Array | pa.ChunkedArray:
     wanted = len(values) - values.null_count
     result = None
     dashed = None
     candidates = [(fmt, False) for fmt in formats] + [(fmt, True) for fmt in DEFAULT_TIME_FORMATS]
     for fmt, use_dashes in candidates:
         if use_dashes and dashed is None:
-            dashed = pc.replace_substring(values, "/", "-")
+            dashed = pc.replace_substring(values, "/", "-") if _may_contain(values, b"/") else values
         parsed = pc.strptime(dashed if use_dashes else values, format=fmt, unit="ms", error_is_null=True)
         result = parsed if result is None else pc.coalesce(result, parsed)
         if len(result) - result.null_count == wanted:
             break  # every value parsed: the usual case, after one format
     assert result is not None
-    missing = pc.and_(pc.is_null(result), pc.is_valid(values))
-    if pc.any(missing).as_py():
-        result = _fill_with_fallback(values, result, missing)
-    return local_to_timestamp(result)
+    return result
+
+
+def _may_contain(values: pa.Array | pa.ChunkedArray, needle: bytes) -> bool:
+    if isinstance(values, pa.Array) and values.type == pa.string():
+        return contains_bytes(utf8_buffers(values)[1], needle)
+    return True
+
+
+# `YYYY-MM-DD HH:MM:SS`, the shape nearly every export uses, as the range each byte may take.
+_CANONICAL_LOW: Final = np.frombuffer(b"0000-00-00 00:00:00", dtype=np.uint8)
+_CANONICAL_HIGH: Final = np.frombuffer(b"9999-99-99 99:99:99", dtype=np.uint8)
+
+
+def _canonical_times(values: pa.Array | pa.ChunkedArray) -> pa.Array | None:
+    """Times via Arrow's ISO-8601 cast (several times faster than strptime) when every value has the canonical shape.
+
+    None otherwise, and when some value is no valid date or time: strptime reads 02-30 as 03-02 and 10:00:60 as
+    10:01:00, and those results are kept.
+    """
+    if not isinstance(values, pa.Array) or values.type != pa.string() or values.null_count == len(values):
+        return None
+    offsets, data = utf8_buffers(values)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    if values.null_count:
+        valid = values.is_valid().to_numpy(zero_copy_only=False)
+        starts, lengths = starts[valid], lengths[valid]
+    width = len(_CANONICAL_LOW)
+    if (lengths != width).any():
+        return None
+    first, count = int(starts[0]), len(starts)
+    if int(starts[-1]) - first == width * (count - 1):
+        cells = data[first : first + width * count].reshape(count, width)  # back to back: a view, no copy
+    else:
+        cells = data[starts[:, np.newaxis] + np.arange(width)]
+    if ((cells < _CANONICAL_LOW) | (cells > _CANONICAL_HIGH)).any():
+        return None
+    try:
+        return pc.cast(values, pa.timestamp("ms"))
+    except pa.ArrowInvalid:
+        return None
 
 
 def _fill_with_fallback(
