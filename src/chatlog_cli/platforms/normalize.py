@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import numpy as np
@@ -13,6 +13,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from chatlog_cli.io.arrow_text import contains_bytes, utf8_buffers
 from chatlog_cli.io.decode import CONTROL_CHARS_PATTERN
 from chatlog_cli.schema import TIMESTAMP_TYPE
 from chatlog_cli.settings import CHINA_TZ, CHINA_UTC_OFFSET_MS
@@ -45,13 +46,11 @@ def clean_strings(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedAr
     # (a few vector compares over the buffer), far cheaper than a regex or trim pass that copies every value.
     offsets, data = utf8_buffers(values)
     if _needs_cleaning(data):
-        values = pc.replace_substring(values, "\r\n", "\n")
-        values = pc.replace_substring(values, "\r", "\n")
-        values = pc.replace_substring_regex(values, CONTROL_CHARS_PATTERN, "")
-        values = pc.replace_substring_regex(values, "[\u00a0\u202f\u3000\ufeff]", " ")
+        values = _on_rows(values, _unclean_rows(offsets, data), _replace_unclean)
         offsets, data = utf8_buffers(values)
-    if _edge_spaces(offsets, data).any():
-        values = pc.utf8_trim_whitespace(values)
+    edges = _edge_spaces(offsets, data)
+    if edges.any():
+        values = _on_rows(values, np.flatnonzero(edges), pc.utf8_trim_whitespace)
         offsets, data = utf8_buffers(values)
     empty = offsets[1:] == offsets[:-1]
     if values.null_count:
@@ -61,12 +60,24 @@ def clean_strings(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedAr
     return values
 
 
-def utf8_buffers(values: pa.Array) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
-    """A string array's value offsets (one more than values) and its whole data buffer, without copying."""
-    _, offset_buffer, data_buffer = values.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=np.int32)[values.offset : values.offset + len(values) + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
-    return offsets, data
+def _replace_unclean(values: pa.Array) -> pa.Array:
+    values = pc.replace_substring(values, "\r\n", "\n")
+    values = pc.replace_substring(values, "\r", "\n")
+    values = pc.replace_substring_regex(values, CONTROL_CHARS_PATTERN, "")
+    return pc.replace_substring_regex(values, "[\u00a0\u202f\u3000\ufeff]", " ")
+
+
+def _on_rows(values: pa.Array, rows: npt.NDArray[np.intp], function: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """`function` applied to some rows of `values`, the others kept as they are.
+
+    When the rows are few (a padded cell here and there, the multi-line messages of a CRLF export), running
+    the kernels on those rows and copying the column once beats several passes over the whole column.
+    """
+    if len(rows) * 4 > len(values):
+        return function(values)
+    mask = np.zeros(len(values), dtype=np.bool_)
+    mask[rows] = True
+    return pc.replace_with_mask(values, pa.array(mask), function(values.take(pa.array(rows))))
 
 
 # Large buffers are scanned in slices that stay in the CPU cache: each NumPy compare makes a temporary as
@@ -90,17 +101,20 @@ def _needs_cleaning(data: npt.NDArray[np.uint8]) -> bool:
     return False
 
 
-def contains_bytes(data: npt.NDArray[np.uint8], needle: bytes) -> bool:
-    """Whether a byte sequence occurs in a buffer (vector compares; Python's `in` would need a copy)."""
-    size = len(data) - len(needle) + 1
-    if size <= 0:
-        return False
-    found = data[:size] == needle[0]
-    for shift, byte in enumerate(needle[1:], start=1):
-        if not found.any():
-            return False
-        found &= data[shift : shift + size] == byte
-    return bool(found.any())
+def _unclean_rows(offsets: npt.NDArray[np.int32], data: npt.NDArray[np.uint8]) -> npt.NDArray[np.intp]:
+    """The rows holding any of the bytes `_needs_cleaning` looks for."""
+    marks = ((data < 0x20) & (data != 0x09) & (data != 0x0A)) | (data == 0x7F)
+    for space in _ODD_SPACES:
+        size = len(data) - len(space) + 1
+        if size <= 0:
+            continue
+        found = data[:size] == space[0]
+        for shift, byte in enumerate(space[1:], start=1):
+            found &= data[shift : shift + size] == byte
+        marks[:size] |= found
+    rows = np.unique(np.searchsorted(offsets, np.flatnonzero(marks), side="right") - 1)
+    # Bytes outside this array's values (a slice shares its buffer) fall before row 0 or after the last row.
+    return rows[(rows >= 0) & (rows < len(offsets) - 1)]
 
 
 def _byte_table(values: list[int]) -> npt.NDArray[np.bool_]:
@@ -252,11 +266,14 @@ def _canonical_times(values: pa.Array | pa.ChunkedArray) -> pa.Array | None:
 def _fill_with_fallback(
     values: pa.Array | pa.ChunkedArray, parsed: pa.Array | pa.ChunkedArray, missing: pa.Array | pa.ChunkedArray
 ) -> pa.Array:
-    texts = values.to_pylist()
-    out = parsed.to_pylist()
-    for index in pc.indices_nonzero(missing).to_pylist():
-        out[index] = parse_time_text(texts[index])
-    return pa.array(out, pa.timestamp("ms"))
+    # Python for the values strptime missed only (usually a handful; Python objects cost ~1 µs each).
+    if isinstance(parsed, pa.ChunkedArray):
+        parsed = parsed.combine_chunks()
+    if isinstance(missing, pa.ChunkedArray):
+        missing = missing.combine_chunks()
+    texts = values.filter(missing).to_pylist()
+    found = pa.array([parse_time_text(text) for text in texts], pa.timestamp("ms"))
+    return pc.replace_with_mask(parsed, missing, found)
 
 
 def parse_time_text(text: str | None) -> dt.datetime | None:
@@ -295,34 +312,67 @@ _ZEROED_TAIL_ID: Final = r"^\d{15}0{2,}$"
 
 def damaged_id_mask(ids: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """True where an id looks damaged by a spreadsheet (exponent form, or zeroed past digit 15)."""
+    if not isinstance(ids, pa.Array) or ids.type != pa.string():
+        return _damaged(ids)
+    # Both shapes start with a digit and either hold an E or end in 00 after 16+ characters: the regexes run
+    # on those ids only (usually none).
+    offsets, data = utf8_buffers(ids)
+    starts, ends = offsets[:-1], offsets[1:]
+    result = np.zeros(len(ids), dtype=np.bool_)
+    if not len(data):
+        return pa.array(result)
+    first = data[np.minimum(starts, len(data) - 1)]
+    candidates = (ends > starts) & (first >= ord("0")) & (first <= ord("9"))
+    zeroed = (ends - starts >= 17) & (data[ends - 1] == ord("0")) & (data[ends - 2] == ord("0"))
+    exponent = np.zeros(len(ids), dtype=np.bool_)
+    letters = np.flatnonzero((data == ord("E")) | (data == ord("e")))
+    if len(letters):
+        exponent[np.searchsorted(offsets, letters, side="right") - 1] = True
+    positions = np.flatnonzero(candidates & (zeroed | exponent))
+    if len(positions):
+        damaged = _damaged(ids.take(pa.array(positions)))
+        result[positions] = damaged.to_numpy(zero_copy_only=False)
+    return pa.array(result)
+
+
+def _damaged(ids: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     scientific = pc.match_substring_regex(ids, _SCIENTIFIC_ID)
     zeroed = pc.match_substring_regex(ids, _ZEROED_TAIL_ID)
     return pc.fill_null(pc.or_(scientific, zeroed), False)
 
 
-def _json_string(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    escaped = pc.replace_substring(values.cast(pa.string()), "\\", "\\\\")
-    escaped = pc.replace_substring(escaped, '"', '\\"')
-    escaped = pc.replace_substring(escaped, "\n", "\\n")
-    escaped = pc.replace_substring(escaped, "\t", "\\t")
-    return pc.binary_join_element_wise('"', escaped, '"', "")
+# JSON string escapes the cleaned text can need (control characters other than tab and line feed are gone).
+_JSON_ESCAPES: Final = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\t", "\\t"))
+
+
+def _json_escaped(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    values = values.cast(pa.string())
+    plain = isinstance(values, pa.Array)
+    data = utf8_buffers(values)[1] if plain else None
+    for char, escape in _JSON_ESCAPES:
+        if data is None or contains_bytes(data, char.encode()):
+            values = pc.replace_substring(values, char, escape)
+    return values
 
 
 def json_objects(columns: dict[str, pa.Array | pa.ChunkedArray], length: int) -> pa.Array:
     """One JSON object per row from named text columns (null cells omitted); null when all are null."""
     import json
 
+    # A column without a value adds nothing to any object.
+    columns = {name: values for name, values in columns.items() if values.null_count < len(values)}
     if not columns:
         return pa.nulls(length, pa.string())
     # Each piece is `"key":"value",` or '' for a null cell. (binary_join_element_wise with
-    # null_handling="skip" returned a short array on all-null inputs in pyarrow 26, so nulls are blanked.)
+    # null_handling="skip" drops the rows where every input is null in pyarrow 26, so nulls are blanked.)
     pieces = [
         pc.fill_null(
-            pc.binary_join_element_wise(json.dumps(name, ensure_ascii=False) + ":", _json_string(values), ",", ""), ""
+            pc.binary_join_element_wise(json.dumps(name, ensure_ascii=False) + ':"', _json_escaped(values), '",', ""),
+            "",
         )
         for name, values in columns.items()
     ]
-    joined = pc.binary_join_element_wise(*pieces, "")
+    joined = pc.binary_join_element_wise(*pieces, "") if len(pieces) > 1 else pieces[0]
     inner = pc.utf8_rtrim(joined, characters=",")
     result = pc.if_else(
         pc.equal(inner, ""), pa.scalar(None, pa.string()), pc.binary_join_element_wise("{", inner, "}", "")
@@ -333,12 +383,22 @@ def json_objects(columns: dict[str, pa.Array | pa.ChunkedArray], length: int) ->
 def merge_json(base: pa.Array | pa.ChunkedArray, extra: dict[str, pa.Array | pa.ChunkedArray]) -> pa.Array:
     """Add keys to JSON-object strings (or nulls) without parsing them."""
     more = json_objects(extra, len(base))
+    base = base.combine_chunks() if isinstance(base, pa.ChunkedArray) else base
+    changed = more.is_valid()
+    if not pc.any(changed).as_py():
+        return base
+    # Only the rows that gain keys are rebuilt (damaged ids are few; the column is long).
+    merged = _merge_objects(base.filter(changed), more.filter(changed))
+    return pc.replace_with_mask(base, changed, merged)
+
+
+def _merge_objects(base: pa.Array, more: pa.Array) -> pa.Array:
     inner_base = pc.fill_null(pc.utf8_slice_codeunits(base, 1, -1), "")
     inner_more = pc.fill_null(pc.utf8_slice_codeunits(more, 1, -1), "")
     both = pc.and_(pc.not_equal(inner_base, ""), pc.not_equal(inner_more, ""))
     separator = pc.if_else(both, pa.scalar(","), pa.scalar(""))
     inner = pc.binary_join_element_wise(inner_base, separator, inner_more, "")
-    result = pc.if_else(
+    result: pa.Array = pc.if_else(
         pc.equal(inner, ""), pa.scalar(None, pa.string()), pc.binary_join_element_wise("{", inner, "}", "")
     )
-    return result.combine_chunks() if isinstance(result, pa.ChunkedArray) else result
+    return result

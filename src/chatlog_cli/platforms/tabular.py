@@ -283,13 +283,13 @@ class TabularFormat:
         shop = text("shop")
         default_shop = options.shop or self.shop
         if default_shop:
-            shop = pa.array([default_shop] * n, pa.string()) if shop is None else pc.coalesce(shop, default_shop)
+            shop = _constant(default_shop, n) if shop is None else pc.coalesce(shop, default_shop)
         conversation_id = text("conversation_id")
         thread = pc.coalesce(or_nulls(buyer_id), or_nulls(buyer), or_nulls(conversation_id), "")
 
         staged = pa.RecordBatch.from_arrays(
             [
-                pa.array([self.platform] * n, pa.string()),
+                _constant(self.platform, n),
                 or_nulls(shop),
                 or_nulls(conversation_id),
                 sent_at,
@@ -302,7 +302,7 @@ class TabularFormat:
                 or_nulls(content),
                 order_id,
                 product_id,
-                pa.array([label] * n, pa.string()),
+                _constant(label, n),
                 rows,
                 extra,
                 thread,
@@ -319,26 +319,29 @@ class TabularFormat:
         bad = pc.or_(bad_time, empty)
         if not pc.any(bad).as_py():
             return staged
-        cells = [raw.column(i) for i in range(raw.num_columns) if raw.schema.names[i] != ROW_COLUMN]
-        for index in pc.indices_nonzero(bad).to_pylist():
-            row = raw.column(ROW_COLUMN)[index].as_py()
-            line = "\t".join(str(c[index].as_py() or "") for c in cells)
-            if bad_time[index].as_py():
-                if time_text[index].as_py() is None:
-                    parsed.rejects.append(RowReject(row, "missing_time", "发送时间为空", line, label))
-                else:
-                    parsed.rejects.append(
-                        RowReject(
-                            row, "bad_time", "发送时间无法识别（应为 YYYY-MM-DD HH:MM:SS 之类的日期时间）", line, label
-                        )
-                    )
+        positions = pc.indices_nonzero(bad)
+        # The raw row as tab-separated cells, built for the rejected rows only.
+        names = raw.schema.names
+        cells = [pc.fill_null(raw.column(i).take(positions), "") for i in range(len(names)) if names[i] != ROW_COLUMN]
+        lines = pc.binary_join_element_wise(*cells, "\t").to_pylist()
+        rows = raw.column(ROW_COLUMN).take(positions).to_pylist()
+        bad_times = bad_time.take(positions).to_pylist()
+        no_times = pc.is_null(time_text.take(positions)).to_pylist()
+        for row, line, is_bad_time, no_time in zip(rows, lines, bad_times, no_times, strict=True):
+            if not is_bad_time:
+                code, reason = "empty_message", "消息内容为空"
+            elif no_time:
+                code, reason = "missing_time", "发送时间为空"
             else:
-                parsed.rejects.append(RowReject(row, "empty_message", "消息内容为空", line, label))
+                code, reason = "bad_time", "发送时间无法识别（应为 YYYY-MM-DD HH:MM:SS 之类的日期时间）"
+            parsed.rejects.append(RowReject(row, code, reason, line, label))
         return staged.filter(pc.invert(bad))
 
     def _nick(self, values: pa.Array | None) -> pa.Array | None:
         if values is None or not self.nick_prefixes:
             return values
+        if not any(pc.any(pc.starts_with(values, p)).as_py() for p in self.nick_prefixes):
+            return values  # a literal prefix test is far cheaper than the regex replace, which copies the column
         prefixes = "|".join(re.escape(p) for p in self.nick_prefixes)
         return pc.replace_substring_regex(values, f"^(?:{prefixes})", "")
 
@@ -370,17 +373,42 @@ class TabularFormat:
                         stats.notes.append(note)
         if role is None:
             role = pa.nulls(n, pa.string())
-        if sender is not None:
-            is_robot = pc.fill_null(pc.match_substring_regex(sender, ROBOT_NAME_PATTERN), False)
-            role = pc.if_else(pc.and_(pc.is_null(role), is_robot), pa.scalar("bot"), role)
-            if self.agent_nick_pattern:
-                is_agent = pc.fill_null(pc.match_substring_regex(sender, self.agent_nick_pattern), False)
-                role = pc.if_else(pc.and_(pc.is_null(role), is_agent), pa.scalar("agent"), role)
-            for column, value in ((buyer, "buyer"), (buyer_id, "buyer"), (agent, "agent")):
-                if column is not None:
-                    same = pc.fill_null(pc.equal(sender, column), False)
-                    role = pc.if_else(pc.and_(pc.is_null(role), same), pa.scalar(value), role)
+        if sender is not None and role.null_count:
+            role = self._roles_from_names(role, sender, buyer, buyer_id, agent)
         return pc.fill_null(role, "unknown")
+
+    def _roles_from_names(
+        self,
+        role: pa.Array,
+        sender: pa.Array,
+        buyer: pa.Array | None,
+        buyer_id: pa.Array | None,
+        agent: pa.Array | None,
+    ) -> pa.Array:
+        """Roles the role column left open, from who sent the message (robot names, sub-accounts, the buyer)."""
+        # Only the open rows are looked at: a role column usually maps all but a few.
+        open_rows = pc.is_null(role)
+        whole = role.null_count == len(role)
+
+        def rows(values: pa.Array) -> pa.Array:
+            return values if whole else values.filter(open_rows)
+
+        found = pa.nulls(role.null_count, pa.string())
+        names = rows(sender)
+        is_robot = pc.fill_null(pc.match_substring_regex(names, ROBOT_NAME_PATTERN), False)
+        found = pc.if_else(is_robot, pa.scalar("bot"), found)
+        if self.agent_nick_pattern:
+            is_agent = pc.fill_null(pc.match_substring_regex(names, self.agent_nick_pattern), False)
+            found = pc.if_else(pc.and_(pc.is_null(found), is_agent), pa.scalar("agent"), found)
+        for column, value in ((buyer, "buyer"), (buyer_id, "buyer"), (agent, "agent")):
+            if column is not None:
+                same = pc.fill_null(pc.equal(names, rows(column)), False)
+                found = pc.if_else(pc.and_(pc.is_null(found), same), pa.scalar(value), found)
+        return found if whole else pc.replace_with_mask(role, open_rows, found)
+
+
+def _constant(value: str, length: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.string()), length)
 
 
 def _in_parallel(
