@@ -117,40 +117,32 @@ def _unclean_rows(offsets: npt.NDArray[np.int32], data: npt.NDArray[np.uint8]) -
     return rows[(rows >= 0) & (rows < len(offsets) - 1)]
 
 
-def _byte_table(values: list[int]) -> npt.NDArray[np.bool_]:
-    table = np.zeros(256, dtype=np.bool_)
-    table[values] = True
-    return table
-
-
-# First and last bytes of the characters `utf8_trim_whitespace` removes: ASCII 9–13 and 28–32, U+0085, U+00A0,
-# U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000 (plus the other low ASCII bytes, harmlessly).
-_SPACE_FIRST_BYTES: Final = _byte_table([*range(0x21), 0xC2, 0xE1, 0xE2, 0xE3])
-_SPACE_LAST_BYTES: Final = _byte_table([*range(0x21), 0x85, 0xA0, *range(0x80, 0x8B), 0xA8, 0xA9, 0xAF, 0x9F])
-
-
 def _edge_spaces(offsets: npt.NDArray[np.int32], data: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
-    """Values that may start or end with a character `utf8_trim_whitespace` removes (a superset)."""
-    starts, ends = offsets[:-1], offsets[1:]
+    """Values that may start or end with a character `utf8_trim_whitespace` removes (a superset).
+
+    Those are ASCII 9–13 and 28–32, U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F and
+    U+3000. Their first and last bytes pick the candidates; whole characters are compared for those only
+    (CJK text often ends in a byte that ends one of them too: 。 is E3 80 82, U+2002 is E2 80 82).
+    """
+    bounds = offsets.astype(np.int64)  # NumPy indexes with int64; converting once beats once per gather
+    starts, ends = bounds[:-1], bounds[1:]
     if not len(data):
         return np.zeros(len(starts), dtype=np.bool_)
     last = len(data) - 1
-    # An empty value's edge bytes belong to its neighbours (ends - 1 may be -1: the buffer's last byte);
-    # they are masked out below.
-    maybe = _SPACE_FIRST_BYTES[data[np.minimum(starts, last)]] | _SPACE_LAST_BYTES[data[ends - 1]]
+    # An empty value's edge bytes belong to its neighbours (ends - 1 may be -1: the buffer's last byte); such
+    # values are masked out below. Bytes beyond a value (positions clamped to the buffer) only add candidates.
+    first = data[np.minimum(starts, last)]
+    final = data[ends - 1]
+    maybe: npt.NDArray[np.bool_] = (first <= 0x20) | (first == 0xC2) | ((first >= 0xE1) & (first <= 0xE3))
+    maybe |= (final <= 0x20) | (final == 0x85) | (final == 0xA0) | ((final >= 0x80) & (final <= 0x8A))
+    maybe |= (final == 0xA8) | (final == 0xA9) | (final == 0xAF) | (final == 0x9F)
     maybe &= ends > starts
     candidates = np.flatnonzero(maybe)
     if not len(candidates):
         return maybe
-    # The whole first and last characters of the candidates. Bytes beyond a value (the neighbour's, or the
-    # buffer's end, clipped) can only add candidates.
     head, tail = starts[candidates], ends[candidates]
-
-    def at(positions: npt.NDArray[np.int32]) -> npt.NDArray[np.uint8]:
-        return data[np.clip(positions, 0, last)]
-
-    first, second, third = at(head), at(head + 1), at(head + 2)
-    final, before_final, third_last = at(tail - 1), at(tail - 2), at(tail - 3)
+    first, second, third = first[candidates], data[np.minimum(head + 1, last)], data[np.minimum(head + 2, last)]
+    final, before_final, third_last = final[candidates], data[np.maximum(tail - 2, 0)], data[np.maximum(tail - 3, 0)]
     leading = (first <= 0x20) | _space2(first, second) | _space3(first, second, third)
     trailing = (final <= 0x20) | _space2(before_final, final) | _space3(third_last, before_final, final)
     maybe[candidates] = leading | trailing

@@ -350,8 +350,10 @@ class TabularFormat:
         if values is None or not table:
             return None
         keys = pa.array([header_key(k) for k in table])
-        index = pc.index_in(pc.utf8_lower(values), value_set=keys)
-        return pc.take(pa.array(list(table.values()), pa.string()), index)
+        # A role or type column holds a handful of distinct words: look each up once.
+        words = pc.dictionary_encode(values)
+        index = pc.index_in(pc.utf8_lower(words.dictionary), value_set=keys)
+        return pc.take(pc.take(pa.array(list(table.values()), pa.string()), index), words.indices)
 
     def _roles(
         self,
