@@ -46,11 +46,11 @@ def clean_strings(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedAr
     # (a few vector compares over the buffer), far cheaper than a regex or trim pass that copies every value.
     offsets, data = utf8_buffers(values)
     if _needs_cleaning(data):
-        values = _on_rows(values, _unclean_rows(offsets, data), _replace_unclean)
+        values = on_rows(values, _unclean_rows(offsets, data), _replace_unclean)
         offsets, data = utf8_buffers(values)
     edges = _edge_spaces(offsets, data)
     if edges.any():
-        values = _on_rows(values, np.flatnonzero(edges), pc.utf8_trim_whitespace)
+        values = on_rows(values, np.flatnonzero(edges), pc.utf8_trim_whitespace)
         offsets, data = utf8_buffers(values)
     empty = offsets[1:] == offsets[:-1]
     if values.null_count:
@@ -67,8 +67,8 @@ def _replace_unclean(values: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(values, "[\u00a0\u202f\u3000\ufeff]", " ")
 
 
-def _on_rows(values: pa.Array, rows: npt.NDArray[np.intp], function: Callable[[pa.Array], pa.Array]) -> pa.Array:
-    """`function` applied to some rows of `values`, the others kept as they are.
+def on_rows(values: pa.Array, rows: npt.NDArray[np.intp], function: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """`function` applied to some rows of `values` (positions), the others kept as they are.
 
     When the rows are few (a padded cell here and there, the multi-line messages of a CRLF export), running
     the kernels on those rows and copying the column once beats several passes over the whole column.

@@ -28,6 +28,7 @@ from chatlog_cli.platforms.normalize import (
     damaged_id_mask,
     json_objects,
     merge_json,
+    on_rows,
     parse_times,
 )
 from chatlog_cli.platforms.roles import ROBOT_NAME_PATTERN
@@ -244,7 +245,7 @@ class TabularFormat:
         if "date" in mapped:
             # Date and time in two columns (the time one may be the column `sent_at` also matched). A date
             # cell read from Excel carries midnight ("2026-11-01 00:00:00"); only its date part counts.
-            date_only = pc.replace_substring_regex(text("date"), r"[ T]00:00:00$", "")
+            date_only = _date_part(text("date"))
             time_text = pc.binary_join_element_wise(date_only, text("time") if "time" in mapped else time_text, " ")
         sent_at = parse_times(time_text, self.time_formats)
         content = text("content")
@@ -340,10 +341,13 @@ class TabularFormat:
     def _nick(self, values: pa.Array | None) -> pa.Array | None:
         if values is None or not self.nick_prefixes:
             return values
-        if not any(pc.any(pc.starts_with(values, p)).as_py() for p in self.nick_prefixes):
-            return values  # a literal prefix test is far cheaper than the regex replace, which copies the column
-        prefixes = "|".join(re.escape(p) for p in self.nick_prefixes)
-        return pc.replace_substring_regex(values, f"^(?:{prefixes})", "")
+        # The regex replace runs on the nicks that start with a prefix (a literal test is far cheaper).
+        prefixed = functools.reduce(pc.or_, [pc.starts_with(values, p) for p in self.nick_prefixes])
+        rows = pc.indices_nonzero(prefixed).to_numpy()
+        if not len(rows):
+            return values
+        pattern = "^(?:" + "|".join(re.escape(p) for p in self.nick_prefixes) + ")"
+        return on_rows(values, rows, lambda nicks: pc.replace_substring_regex(nicks, pattern, ""))
 
     @staticmethod
     def _lookup(values: pa.Array | None, table: Mapping[str, str]) -> pa.Array | None:
@@ -407,6 +411,14 @@ class TabularFormat:
                 same = pc.fill_null(pc.equal(names, rows(column)), False)
                 found = pc.if_else(pc.and_(pc.is_null(found), same), pa.scalar(value), found)
         return found if whole else pc.replace_with_mask(role, open_rows, found)
+
+
+def _date_part(dates: pa.Array) -> pa.Array:
+    """Date cells without the midnight an Excel date cell carries (`2026-11-01 00:00:00`)."""
+    rows = pc.indices_nonzero(pc.fill_null(pc.ends_with(dates, "00:00:00"), False)).to_numpy()
+    if not len(rows):
+        return dates
+    return on_rows(dates, rows, lambda cells: pc.replace_substring_regex(cells, r"[ T]00:00:00$", ""))
 
 
 def _constant(value: str, length: int) -> pa.Array:
