@@ -545,26 +545,32 @@ def test_clean_files_are_read_without_the_numbered_fallback(tmp_path: Path, monk
     assert [r["source_line"] for r in rows] == list(range(2, 52)) and not parsed.rejects
 
 
-def test_workbook_cells_are_cleaned_and_blank_rows_skipped(tmp_path: Path) -> None:
+def test_workbook_cells_are_cleaned_and_blank_rows_skipped(tmp_path: Path, monkeypatch: Any) -> None:
     import datetime as dt
+
+    from chatlog_cli.io import tabular
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["有赞历史会话明细"])
-    sheet.append(["会话ID", "客户昵称", "接待客服", "发送方", "消息内容", "消息时间", "会话来源"])
+    sheet.append(["会话ID", "客户昵称", "接待客服", "发送方", "消息内容", "消息时间", "会话来源", "订单号"])
     sheet.append(["C1", "\u3000木子**\u00a0", "安安", " 客户", "在吗\u2003", dt.datetime(2026, 11, 1, 9, 30), "微信"])
     sheet.append([])
-    sheet.append(["C1", "木子**", "安安", "客服", " \u3000 ", "2026-11-01 09:31:00", None])
-    sheet.append(["C1", "木子**", "安安", "客服", "在的\t", " 2026/11/1 9:32 ", " "])
+    sheet.append(["C1", "木子**", "安安", "客服", " \u3000 ", "2026-11-01 09:31:00", None, "\u3000"])
+    sheet.append(["C1", "木子**", "安安", "客服", "在的\t", " 2026/11/1 9:32 ", " ", "1.23E+18"])
     path = tmp_path / "youzan.xlsx"
     workbook.save(path)
     rows, parsed = _parse(path, "youzan")
     assert [(r["source_line"], r["content"], r["buyer"], r["sender_role"], r["extra"]) for r in rows] == [
         (3, "在吗", "木子**", "buyer", '{"会话来源":"微信"}'),
-        (6, "在的", "木子**", "agent", None),
+        (6, "在的", "木子**", "agent", '{"damaged_order_id":"1.23E+18"}'),
     ]
     assert [r["sent_at"].isoformat() for r in rows] == ["2026-11-01T09:30:00+08:00", "2026-11-01T09:32:00+08:00"]
     assert [(r.source_line, r.reason_code) for r in parsed.rejects] == [(5, "empty_message")]
+    assert parsed.stats.damaged_ids == 1
+    # Batches of a sheet are slices sharing the columns' buffers: each must see only its own cells.
+    monkeypatch.setattr(tabular, "_SHEET_BATCH_ROWS", 1)
+    assert _parse(path, "youzan")[0] == rows
 
 
 def _clean_reference(values: Any) -> Any:
@@ -645,3 +651,15 @@ def test_classify_scatters_typed_messages_in_place() -> None:
     assert classify(content).to_pylist() == expected
     assert classify(pa.chunked_array([content.slice(0, 2), content.slice(2)])).to_pylist() == expected
     assert classify(content.slice(1, 3)).to_pylist() == expected[1:4]
+
+
+def test_damaged_id_mask_on_slices_sharing_a_buffer() -> None:
+    import pyarrow as pa
+
+    from chatlog_cli.platforms.normalize import damaged_id_mask
+
+    ids = pa.array(["1", "1.2E+18", None, "x", "123456789012345000", "E", "", "9e5"])
+    damaged = [v is not None and v in ("1.2E+18", "123456789012345000", "9e5") for v in ids.to_pylist()]
+    for start in range(len(ids) + 1):
+        for length in range(len(ids) - start + 1):
+            assert damaged_id_mask(ids.slice(start, length)).to_pylist() == damaged[start : start + length]

@@ -14,15 +14,19 @@ import pyarrow as pa
 
 
 def utf8_buffers(values: pa.Array) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
-    """A `string` array's value offsets (one more than values) and its whole data buffer, without copying.
+    """A `string` array's value offsets (one more than values) and the data bytes they index, without copying.
 
-    The offsets index into the data buffer; the bytes under null values are usually empty but not promised
-    to be, so checks on the whole buffer may only over-report.
+    The offsets are rebased to start at 0 and the data cut to the array's own values: a slice (a batch of a
+    sheet) shares its buffers with the whole column, whose other bytes must neither be scanned nor matched.
+    The bytes under null values are usually empty but not promised to be, so checks may only over-report.
     """
     _, offset_buffer, data_buffer = values.buffers()
+    if not len(values) or offset_buffer is None:
+        return np.zeros(len(values) + 1, dtype=np.int32), np.zeros(0, dtype=np.uint8)
     offsets = np.frombuffer(offset_buffer, dtype=np.int32)[values.offset : values.offset + len(values) + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
-    return offsets, data
+    start, end = int(offsets[0]), int(offsets[-1])
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[start:end] if data_buffer is not None else np.zeros(0, np.uint8)
+    return (offsets - np.int32(start) if start else offsets), data
 
 
 def contains_bytes(data: npt.NDArray[np.uint8], needle: bytes) -> bool:

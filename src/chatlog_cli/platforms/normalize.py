@@ -112,9 +112,7 @@ def _unclean_rows(offsets: npt.NDArray[np.int32], data: npt.NDArray[np.uint8]) -
         for shift, byte in enumerate(space[1:], start=1):
             found &= data[shift : shift + size] == byte
         marks[:size] |= found
-    rows = np.unique(np.searchsorted(offsets, np.flatnonzero(marks), side="right") - 1)
-    # Bytes outside this array's values (a slice shares its buffer) fall before row 0 or after the last row.
-    return rows[(rows >= 0) & (rows < len(offsets) - 1)]
+    return np.unique(np.searchsorted(offsets, np.flatnonzero(marks), side="right") - 1)
 
 
 def _edge_spaces(offsets: npt.NDArray[np.int32], data: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
@@ -315,7 +313,8 @@ def damaged_id_mask(ids: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArr
         return pa.array(result)
     first = data[np.minimum(starts, len(data) - 1)]
     candidates = (ends > starts) & (first >= ord("0")) & (first <= ord("9"))
-    zeroed = (ends - starts >= 17) & (data[ends - 1] == ord("0")) & (data[ends - 2] == ord("0"))
+    zeroed = ends - starts >= 17
+    zeroed &= (data[np.maximum(ends - 1, 0)] == ord("0")) & (data[np.maximum(ends - 2, 0)] == ord("0"))
     exponent = np.zeros(len(ids), dtype=np.bool_)
     letters = np.flatnonzero((data == ord("E")) | (data == ord("e")))
     if len(letters):
