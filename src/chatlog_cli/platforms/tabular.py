@@ -45,6 +45,7 @@ FIELD_LABELS: Final = {
 }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)
 def header_key(text: str) -> str:
     """A header cell as compared with aliases: normalized (spaces, full-width forms) and lower-cased."""
     return normalize_header(text).lower()
