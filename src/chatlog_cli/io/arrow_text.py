@@ -1,16 +1,19 @@
 """NumPy views of Arrow string arrays, for checks that would otherwise cost a pass over every value.
 
 A compute kernel (regex, trim, replace) visits each value and usually writes a new array. Many questions
-("does any value contain a control character?", "can any value start with a space?") are answered by a few
-vector compares over the raw UTF-8 bytes and the offsets instead, so the kernel runs only when it can change
-something.
+("does any value contain a control character?", "which values start with 1899-12-3?") are answered by a few
+vector compares over the raw UTF-8 bytes and the offsets instead, so the kernel runs only where it can change
+something (`on_rows`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def utf8_buffers(values: pa.Array) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]:
@@ -42,7 +45,36 @@ def contains_bytes(data: npt.NDArray[np.uint8], needle: bytes) -> bool:
     return bool(found.any())
 
 
-def value_lengths(values: pa.Array) -> npt.NDArray[np.int32]:
-    """Byte length of each value of a `string` array (0 for nulls as Arrow writes them)."""
-    offsets, _ = utf8_buffers(values)
-    return np.diff(offsets)
+def rows_starting_with(values: pa.Array, prefix: bytes) -> npt.NDArray[np.intp]:
+    """Positions of the values that start with `prefix` (nulls may be among them: their bytes are unspecified)."""
+    offsets, data = utf8_buffers(values)
+    starts = offsets[:-1].astype(np.int64)
+    rows = np.flatnonzero(np.diff(offsets) >= len(prefix))
+    for shift, byte in enumerate(prefix):  # one byte at a time, on the values still in the running
+        rows = rows[data[starts[rows] + shift] == byte]
+    return rows
+
+
+def rows_ending_with(values: pa.Array, suffix: bytes) -> npt.NDArray[np.intp]:
+    """Positions of the values that end with `suffix` (nulls may be among them: their bytes are unspecified)."""
+    offsets, data = utf8_buffers(values)
+    ends = offsets[1:].astype(np.int64)
+    rows = np.flatnonzero(np.diff(offsets) >= len(suffix))
+    for shift, byte in enumerate(reversed(suffix), start=1):
+        rows = rows[data[ends[rows] - shift] == byte]
+    return rows
+
+
+def on_rows(values: pa.Array, rows: npt.NDArray[np.intp], function: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """`function` applied to some rows of `values` (positions), the others kept as they are.
+
+    When the rows are few (a padded cell here and there, the multi-line messages of a CRLF export), running
+    the kernels on those rows and copying the column once beats several passes over the whole column.
+    """
+    if not len(rows):
+        return values
+    if len(rows) * 4 > len(values):
+        return function(values)
+    mask = np.zeros(len(values), dtype=np.bool_)
+    mask[rows] = True
+    return pc.replace_with_mask(values, pa.array(mask), function(values.take(pa.array(rows))))

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from chatlog_cli.errors import EncodingError, InputFileError
-from chatlog_cli.io.arrow_text import utf8_buffers
+from chatlog_cli.io.arrow_text import on_rows, rows_starting_with, utf8_buffers
 from chatlog_cli.io.decode import clean_text, normalize_header
 from chatlog_cli.io.sources import Source
 from chatlog_cli.io.xlsx_numbers import large_number_values
@@ -242,7 +242,7 @@ def _describe_arrow_error(text: str) -> str:
 _LONG_DIGITS: Final = r"^\d{16,}$"
 # A time-only cell (date and time in separate columns) comes back on Excel's day zero.
 _DAY_ZERO: Final = r"^1899-12-3[01] "
-_DAY_ZERO_PREFIX: Final = "1899-12-3"
+_DAY_ZERO_PREFIX: Final = b"1899-12-3"
 
 
 # The sheet is in memory already; batches about as large as the CSV reader's keep both normalize threads busy
@@ -318,12 +318,11 @@ class WorkbookSheet:
                 columns.append(pa.nulls(table.num_rows, pa.string()))
                 continue
             column = table.column(index).combine_chunks()
-            # Literal and length tests first: the regexes would visit every cell of every column.
-            if (
-                pc.any(pc.starts_with(column, _DAY_ZERO_PREFIX)).as_py()
-                and pc.any(pc.match_substring_regex(column, _DAY_ZERO)).as_py()
-            ):
-                column = pc.replace_substring_regex(column, _DAY_ZERO, "")
+            # The regexes run on the cells whose bytes say they can match, not on every cell of every column.
+            day_zero = rows_starting_with(column, _DAY_ZERO_PREFIX) if column.type == pa.string() else None
+            if day_zero is None or len(day_zero):
+                rows = np.arange(len(column)) if day_zero is None else day_zero
+                column = on_rows(column, rows, lambda cells: pc.replace_substring_regex(cells, _DAY_ZERO, ""))
             if _may_have_long_digits(column):
                 column = self._mark_lost_digits(header_index, table.column_names[index], column)
             columns.append(column)
@@ -385,17 +384,16 @@ def _in_background(function: Callable[[], T]) -> Future[T]:
 
 
 def _may_have_long_digits(column: pa.Array) -> bool:
-    """Whether some cell matches `_LONG_DIGITS`: the regex runs on cells of 16+ bytes starting with a digit."""
+    """Whether some cell matches `_LONG_DIGITS`: the regex runs on cells whose first 16 bytes are digits."""
     if column.type != pa.string():
         return bool(pc.any(pc.match_substring_regex(column, _LONG_DIGITS)).as_py())
     offsets, data = utf8_buffers(column)
-    starts = offsets[:-1]
-    long = np.flatnonzero(np.diff(offsets) >= 16)
-    if not len(long):
-        return False
-    first = data[starts[long]]
-    long = long[(first >= ord("0")) & (first <= ord("9"))]
-    return len(long) > 0 and bool(pc.any(pc.match_substring_regex(column.take(pa.array(long)), _LONG_DIGITS)).as_py())
+    starts = offsets[:-1].astype(np.int64)
+    rows = np.flatnonzero(np.diff(offsets) >= 16)
+    for shift in range(16):  # ids, times and dates drop out after a few bytes
+        cells = data[starts[rows] + shift]
+        rows = rows[(cells >= ord("0")) & (cells <= ord("9"))]
+    return len(rows) > 0 and bool(pc.any(pc.match_substring_regex(column.take(pa.array(rows)), _LONG_DIGITS)).as_py())
 
 
 def _is_float_rendering(digits: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chatlog_cli.io.arrow_text import contains_bytes, utf8_buffers
+from chatlog_cli.io.arrow_text import contains_bytes, on_rows, utf8_buffers
 from chatlog_cli.io.decode import CONTROL_CHARS_PATTERN
 from chatlog_cli.schema import TIMESTAMP_TYPE
 from chatlog_cli.settings import CHINA_TZ, CHINA_UTC_OFFSET_MS
@@ -65,19 +65,6 @@ def _replace_unclean(values: pa.Array) -> pa.Array:
     values = pc.replace_substring(values, "\r", "\n")
     values = pc.replace_substring_regex(values, CONTROL_CHARS_PATTERN, "")
     return pc.replace_substring_regex(values, "[\u00a0\u202f\u3000\ufeff]", " ")
-
-
-def on_rows(values: pa.Array, rows: npt.NDArray[np.intp], function: Callable[[pa.Array], pa.Array]) -> pa.Array:
-    """`function` applied to some rows of `values` (positions), the others kept as they are.
-
-    When the rows are few (a padded cell here and there, the multi-line messages of a CRLF export), running
-    the kernels on those rows and copying the column once beats several passes over the whole column.
-    """
-    if len(rows) * 4 > len(values):
-        return function(values)
-    mask = np.zeros(len(values), dtype=np.bool_)
-    mask[rows] = True
-    return pc.replace_with_mask(values, pa.array(mask), function(values.take(pa.array(rows))))
 
 
 # Large buffers are scanned in slices that stay in the CPU cache: each NumPy compare makes a temporary as

@@ -14,11 +14,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Final
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from chatlog_cli import schema as s
 from chatlog_cli.errors import InputFileError, MissingColumnsError
+from chatlog_cli.io.arrow_text import on_rows, rows_ending_with, rows_starting_with
 from chatlog_cli.io.decode import normalize_header
 from chatlog_cli.io.tabular import ROW_COLUMN, BadRow, Sheet
 from chatlog_cli.platforms import content as content_rules
@@ -28,7 +30,6 @@ from chatlog_cli.platforms.normalize import (
     damaged_id_mask,
     json_objects,
     merge_json,
-    on_rows,
     parse_times,
 )
 from chatlog_cli.platforms.roles import ROBOT_NAME_PATTERN
@@ -342,11 +343,8 @@ class TabularFormat:
     def _nick(self, values: pa.Array | None) -> pa.Array | None:
         if values is None or not self.nick_prefixes:
             return values
-        # The regex replace runs on the nicks that start with a prefix (a literal test is far cheaper).
-        prefixed = functools.reduce(pc.or_, [pc.starts_with(values, p) for p in self.nick_prefixes])
-        rows = pc.indices_nonzero(prefixed).to_numpy()
-        if not len(rows):
-            return values
+        # The regex replace runs on the nicks that start with a prefix (found on the bytes, far cheaper).
+        rows = np.unique(np.concatenate([rows_starting_with(values, p.encode()) for p in self.nick_prefixes]))
         pattern = "^(?:" + "|".join(re.escape(p) for p in self.nick_prefixes) + ")"
         return on_rows(values, rows, lambda nicks: pc.replace_substring_regex(nicks, pattern, ""))
 
@@ -416,9 +414,7 @@ class TabularFormat:
 
 def _date_part(dates: pa.Array) -> pa.Array:
     """Date cells without the midnight an Excel date cell carries (`2026-11-01 00:00:00`)."""
-    rows = pc.indices_nonzero(pc.fill_null(pc.ends_with(dates, "00:00:00"), False)).to_numpy()
-    if not len(rows):
-        return dates
+    rows = rows_ending_with(dates, b"00:00:00")
     return on_rows(dates, rows, lambda cells: pc.replace_substring_regex(cells, r"[ T]00:00:00$", ""))
 
 
