@@ -198,3 +198,34 @@ def test_taobao_conversation_cells_that_do_not_fit_are_rejected_by_row(runner: C
     assert all(re.search(r"[\u4e00-\u9fff]", r["reason"]) for r in rows)
     plain = invoke(runner, "rejects", "--store", store)
     assert "13812345678" not in plain.stdout and "收货人" not in plain.stdout
+
+
+def test_malformed_rows_before_between_and_after_good_rows(runner: CliRunner, tmp_path: Path) -> None:
+    """Wrong column counts anywhere in a Windows export (BOM, CRLF, a multi-line cell): the good rows keep
+    their row numbers and each malformed row is rejected with its own."""
+    header = "会话ID,买家ID,买家昵称,客服账号,发送方,消息类型,消息内容,发送时间,订单编号"
+    body = [
+        "S1,1,a,店-小美,买家,文本,少两列,2026-11-01 10:00:00",  # row 2: first data row, malformed
+        "S1,1,a,店-小美,买家,文本,你好,2026-11-01 10:00:01,",
+        'S1,1,a,店-小美,买家,文本,"在吗\r\n还在吗",2026-11-01 10:00:02,',
+        "S1,1,a,店-小美,客服,文本,多一列,2026-11-01 10:00:03,,多余",  # row 5
+        "S1,1,a,店-小美,客服,文本,在的,2026-11-01 10:00:04,",
+        "S1,1,a,店-小美",  # row 7: last row, malformed
+    ]
+    path = tmp_path / "拼多多.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join([header, *body]).encode("utf-8") + b"\r\n")
+    store = str(tmp_path / "s")
+    result = invoke(runner, "import", str(path), "--store", store, "--json")
+    assert result.exit_code == 0
+    [figures] = json.loads(result.stdout)["files"]
+    assert (figures["rows_read"], figures["messages_added"], figures["rejected_rows"]) == (3, 3, 3)
+    assert [(m["source_line"], m["content"]) for m in messages(tmp_path / "s")] == [
+        (3, "你好"), (4, "在吗\n还在吗"), (6, "在的")
+    ]  # fmt: skip
+    listed = json.loads(invoke(runner, "rejects", "--store", store, "--json").stdout)["rows"]
+    assert sorted((r["source_line"], r["reason_code"]) for r in listed) == [
+        (2, "bad_row"),
+        (5, "bad_row"),
+        (7, "bad_row"),
+    ]
+    assert all("少两列" not in r["reason"] for r in listed)

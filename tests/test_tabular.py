@@ -378,3 +378,288 @@ def test_csv_rows_keep_their_numbers_around_malformed_and_multi_line_rows(tmp_pa
 
     rejects = Store.open(tmp_path / "store").read_rejects().to_pylist()
     assert [(r["source_line"], r["reason_code"]) for r in rejects] == [(3, "bad_row")]
+
+
+def _parse(path: Path, format_name: str = "pdd-csv") -> tuple[list[dict[str, Any]], Any]:
+    """Parse without a store: the staged rows (in order) and the `Parsed` with its rejects and stats."""
+    import pyarrow as pa
+
+    from chatlog_cli.io.sources import expand_inputs
+    from chatlog_cli.platforms import get_format
+    from chatlog_cli.platforms.base import ParseOptions, Sample
+
+    [source], _ = expand_inputs([str(path)])
+    parsed = get_format(format_name).parse(Sample(source), ParseOptions())
+    batches = list(parsed.batches)
+    rows = pa.Table.from_batches(batches).to_pylist() if batches else []
+    return rows, parsed
+
+
+def _write_csv(path: Path, rows: list[list[str]], *, bom: bool = True, encoding: str = "utf-8") -> None:
+    import csv
+    import io
+
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.getvalue().encode(encoding))
+
+
+NASTY_HEADER = [*HEADER.split(","), "备注"]
+
+
+def test_cells_are_cleaned_trimmed_and_blank_cells_become_null(tmp_path: Path) -> None:
+    """Unicode padding, control characters, CR line ends and whitespace-only cells (BOM, CRLF rows)."""
+    path = tmp_path / "nasty.csv"
+    time = "2026-11-01 10:00:0"
+    rows = [
+        ["S1", "1", "\u3000买家甲\u00a0", "店-小美\u2003", "\u3000买家 ", "文本", "\u2028你好\u0085", f"{time}0", ""],
+        ["S1", "1", "买家甲", "店-小美", "客服", " 文本", "控制\x03字符\x7f", f"{time}1", " "],
+        ["S1", "1", "买家甲", "店-小美", "客服", "", "中间\u00a0空\u3000格\u202f", f"\ufeff{time}2", ""],
+        ["S1", "1", "买家甲", "店-小美", "买家", "", "在吗\r\n你好\r裸回车", f"{time}3", ""],
+        ["S1", "1", "买家甲", "店-小美", "买家", "\u3000", " \u3000\u00a0\t", f"{time}4", ""],
+        ["S1", "1", "买家甲", "店-小美", "买家", "文本", "没有时间", "\u3000", ""],
+    ]
+    notes = ['a\\b "q"\t', "\u3000", "x\ny", "", "", ""]
+    _write_csv(path, [NASTY_HEADER, *([*row, note] for row, note in zip(rows, notes, strict=True))])
+    rows, parsed = _parse(path)
+    assert [(r["source_line"], r["content"]) for r in rows] == [
+        (2, "你好"), (3, "控制字符"), (4, "中间 空 格"), (5, "在吗\n你好\n裸回车")
+    ]  # fmt: skip
+    first = rows[0]
+    assert (first["buyer"], first["agent"], first["sender_role"], first["msg_type"]) == (
+        "买家甲",
+        "店-小美",
+        "buyer",
+        "text",
+    )
+    assert json.loads(first["extra"]) == {"备注": 'a\\b "q"'}
+    assert rows[1]["extra"] is None and rows[1]["order_id"] is None and rows[1]["msg_type"] == "text"
+    assert (
+        json.loads(rows[2]["extra"]) == {"备注": "x\ny"}
+        and rows[2]["sent_at"].isoformat() == "2026-11-01T10:00:02+08:00"
+    )
+    assert [(r.source_line, r.reason_code) for r in parsed.rejects] == [(6, "empty_message"), (7, "missing_time")]
+    assert parsed.stats.rows_read == 6 and parsed.stats.unknown_columns == ["备注"]
+
+
+def test_gbk_and_utf8_exports_parse_the_same(tmp_path: Path) -> None:
+    body = [
+        NASTY_HEADER,
+        ["S1", "1", "买家甲\u3000", "店-小美", "买家", "文本", "你好，在吗？", "2026/11/1 8:05:07", "1.23E+18", "备注"],
+        ["S1", "1", "买家甲", "店-小美", "客服", "文本", "在的亲", "2026-11-01 08:06:00", "", ""],
+    ]
+    _write_csv(tmp_path / "utf8.csv", body)
+    _write_csv(tmp_path / "gbk.csv", body, bom=False, encoding="gb18030")
+    utf8, utf8_parsed = _parse(tmp_path / "utf8.csv")
+    gbk, gbk_parsed = _parse(tmp_path / "gbk.csv")
+    assert [{k: v for k, v in r.items() if k != "source_file"} for r in utf8] == [
+        {k: v for k, v in r.items() if k != "source_file"} for r in gbk
+    ]
+    assert utf8[0]["buyer"] == "买家甲" and utf8[0]["sent_at"].isoformat() == "2026-11-01T08:05:07+08:00"
+    assert utf8_parsed.stats.damaged_ids == gbk_parsed.stats.damaged_ids == 1
+
+
+def test_damaged_order_ids_are_moved_to_extra(tmp_path: Path) -> None:
+    ids = [
+        "1.23E+18",
+        "6.91235e+18",
+        "123456789012345000",
+        "6912345678901234567",
+        "12E5",
+        "1.5",
+        "231101-123456789012345",
+    ]
+    body = "".join(f"S1,1,a,b,买家,文本,m{i},2026-11-01 10:00:{i:02d},{v}\n" for i, v in enumerate(ids))
+    rows, result = import_csv(tmp_path, body)
+    got = {r["content"]: (r["order_id"], json.loads(r["extra"] or "{}").get("damaged_order_id")) for r in rows}
+    assert got == {
+        "m0": (None, "1.23E+18"),
+        "m1": (None, "6.91235e+18"),
+        "m2": (None, "123456789012345000"),
+        "m3": ("6912345678901234567", None),
+        "m4": ("12E5", None),
+        "m5": ("1.5", None),
+        "m6": ("231101-123456789012345", None),
+    }
+    assert result.damaged_ids == 3
+
+
+def test_malformed_rows_keep_their_numbers_when_read_in_many_blocks(tmp_path: Path, monkeypatch: Any) -> None:
+    """The multi-threaded read hands out rows until a malformed one appears, then the numbered read takes over.
+
+    With tiny blocks the first read has handed out several batches by then; row numbers and rejects must be
+    exactly those of a single-threaded read either way.
+    """
+    from chatlog_cli.io import tabular
+
+    header = "标题行,,\n" + HEADER + "\n"
+    lines = []
+    for i in range(80):
+        if i in (0, 50, 79):
+            lines.append(f"S1,1,a,b,买家,文本,坏{i},2026-11-01 10:00:00\n")  # one column short
+        elif i == 10:
+            lines.append(f'S1,1,a,b,买家,文本,"多行\r\n第{i}条",2026-11-01 10:{i // 60:02d}:{i % 60:02d},\n')
+        else:
+            lines.append(f"S1,1,a,b,买家,文本,第{i}条,2026-11-01 10:{i // 60:02d}:{i % 60:02d},\n")
+    path = tmp_path / "blocks.csv"
+    path.write_text(header + "".join(lines), encoding="utf-8")
+    expected_lines = [i + 3 for i in range(80) if i not in (0, 50, 79)]
+
+    default_rows, default_parsed = _parse(path)
+    calls: list[int] = []
+    numbered = tabular.CsvSheet._numbered_batches
+
+    def spy(self: Any, headers: Any, header_index: int, on_bad_row: Any, skip: int) -> Any:
+        calls.append(skip)
+        return numbered(self, headers, header_index, on_bad_row, skip)
+
+    monkeypatch.setattr(tabular, "_CSV_BLOCK_BYTES", 256)
+    monkeypatch.setattr(tabular.CsvSheet, "_numbered_batches", spy)
+    small_rows, small_parsed = _parse(path)
+    assert calls and all(skip < 77 for skip in calls)
+    for rows, parsed in ((default_rows, default_parsed), (small_rows, small_parsed)):
+        assert [r["source_line"] for r in rows] == expected_lines
+        assert rows[9]["content"] == "多行\n第10条"
+        assert [(r.source_line, r.reason_code) for r in parsed.rejects] == [
+            (3, "bad_row"),
+            (53, "bad_row"),
+            (82, "bad_row"),
+        ]
+        assert parsed.stats.rows_read == 77
+
+
+def test_clean_files_are_read_without_the_numbered_fallback(tmp_path: Path, monkeypatch: Any) -> None:
+    from chatlog_cli.io import tabular
+
+    def fail(*args: Any) -> Any:
+        raise AssertionError("no malformed row: the numbered read must not run")
+
+    monkeypatch.setattr(tabular, "_CSV_BLOCK_BYTES", 256)
+    monkeypatch.setattr(tabular.CsvSheet, "_numbered_batches", fail)
+    path = tmp_path / "clean.csv"
+    path.write_text(
+        HEADER + "\n" + "".join(f"S1,1,a,b,买家,文本,第{i}条,2026-11-01 10:00:{i % 60:02d},\n" for i in range(50)),
+        encoding="utf-8",
+    )
+    rows, parsed = _parse(path)
+    assert [r["source_line"] for r in rows] == list(range(2, 52)) and not parsed.rejects
+
+
+def test_workbook_cells_are_cleaned_and_blank_rows_skipped(tmp_path: Path, monkeypatch: Any) -> None:
+    import datetime as dt
+
+    from chatlog_cli.io import tabular
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["有赞历史会话明细"])
+    sheet.append(["会话ID", "客户昵称", "接待客服", "发送方", "消息内容", "消息时间", "会话来源", "订单号"])
+    sheet.append(["C1", "\u3000木子**\u00a0", "安安", " 客户", "在吗\u2003", dt.datetime(2026, 11, 1, 9, 30), "微信"])
+    sheet.append([])
+    sheet.append(["C1", "木子**", "安安", "客服", " \u3000 ", "2026-11-01 09:31:00", None, "\u3000"])
+    sheet.append(["C1", "木子**", "安安", "客服", "在的\t", " 2026/11/1 9:32 ", " ", "1.23E+18"])
+    path = tmp_path / "youzan.xlsx"
+    workbook.save(path)
+    rows, parsed = _parse(path, "youzan")
+    assert [(r["source_line"], r["content"], r["buyer"], r["sender_role"], r["extra"]) for r in rows] == [
+        (3, "在吗", "木子**", "buyer", '{"会话来源":"微信"}'),
+        (6, "在的", "木子**", "agent", '{"damaged_order_id":"1.23E+18"}'),
+    ]
+    assert [r["sent_at"].isoformat() for r in rows] == ["2026-11-01T09:30:00+08:00", "2026-11-01T09:32:00+08:00"]
+    assert [(r.source_line, r.reason_code) for r in parsed.rejects] == [(5, "empty_message")]
+    assert parsed.stats.damaged_ids == 1
+    # Batches of a sheet are slices sharing the columns' buffers: each must see only its own cells.
+    monkeypatch.setattr(tabular, "_SHEET_BATCH_ROWS", 1)
+    assert _parse(path, "youzan")[0] == rows
+
+
+def _clean_reference(values: Any) -> Any:
+    """clean_strings as plain Arrow kernel passes over every value (what the byte-level checks must equal)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from chatlog_cli.io.decode import CONTROL_CHARS_PATTERN
+
+    values = pc.replace_substring(pc.replace_substring(values, "\r\n", "\n"), "\r", "\n")
+    values = pc.replace_substring_regex(values, CONTROL_CHARS_PATTERN, "")
+    values = pc.replace_substring_regex(values, "[\u00a0\u202f\u3000\ufeff]", " ")
+    values = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+
+
+def test_clean_strings_equals_the_plain_kernels_for_every_character() -> None:
+    import pyarrow as pa
+
+    from chatlog_cli.platforms.normalize import clean_strings
+
+    every = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    shapes = (lambda ch: ch, lambda ch: ch + "x", lambda ch: "中" + ch, lambda ch: ch + "文" + ch)
+    for shape in shapes:
+        values = pa.array([shape(ch) for ch in every])
+        assert clean_strings(values).equals(_clean_reference(values))
+    # Each whitespace or unclean character alone in an otherwise clean column (the checks must not miss it),
+    # in tiny arrays and slices that share a buffer.
+    odd = [*"\t\n\x0b\x0c\r\x1c\x1f \x85\xa0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\x03\x7f"]
+    for ch in odd:
+        for values in (
+            pa.array([ch]),
+            pa.array(["中文", f"a{ch}", "b"]),
+            pa.array([f"{ch}中", None, ""]),
+            pa.array(["abc", f"x{ch}y", "z"]).slice(1, 1),
+            pa.array(["ab", "c", f"{ch}"]).slice(1),
+        ):
+            assert clean_strings(values).equals(_clean_reference(values)), (hex(ord(ch)), values)
+    chunked = pa.chunked_array([pa.array([" a", None]), pa.array(["", "b\u3000"])])
+    assert clean_strings(chunked).to_pylist() == ["a", None, None, "b"]
+    assert clean_strings(pa.nulls(3)).type == pa.string()
+
+
+def test_parse_times_canonical_fast_path_keeps_strptime_results() -> None:
+    import pyarrow as pa
+
+    from chatlog_cli.platforms.normalize import parse_times
+
+    def iso(values: list[str | None], formats: tuple[str, ...] = ()) -> list[str | None]:
+        parsed = parse_times(pa.array(values, pa.string()), formats).to_pylist()
+        return [None if v is None else v.isoformat() for v in parsed]
+
+    assert iso(["2026-11-01 10:00:00", None, "2024-02-29 23:59:59"]) == [
+        "2026-11-01T10:00:00+08:00", None, "2024-02-29T23:59:59+08:00"
+    ]  # fmt: skip
+    # strptime reads impossible dates and seconds leniently; the ISO cast would refuse them.
+    assert iso(["2026-02-30 10:00:00", "2026-11-01 10:00:60"]) == [
+        "2026-03-02T10:00:00+08:00",
+        "2026-11-01T10:01:00+08:00",
+    ]
+    assert iso(["2026-11-01 24:00:00", "2026-11-01 1a:00:00"]) == [None, None]
+    # Shapes the cast would accept but the default formats do not mean (a bare date), or mean otherwise.
+    assert iso(["2026-11-01", "2026-11-01 10:00:00Z"]) == [None, None]
+    assert iso([" 2026/11/01 10:00:00\u3000", "2026-11-01T10:00:00"]) == [
+        "2026-11-01T10:00:00+08:00", "2026-11-01T10:00:00+08:00"
+    ]  # fmt: skip
+    # A user's format comes first, even where the canonical shape would parse.
+    assert iso(["2026-01-02 10:00:00"], ("%Y-%d-%m %H:%M:%S",)) == ["2026-02-01T10:00:00+08:00"]
+
+
+def test_classify_scatters_typed_messages_in_place() -> None:
+    import pyarrow as pa
+
+    from chatlog_cli.platforms.content import classify
+
+    content = pa.array(["你好", "[图片]", None, "对方撤回了一条消息", "https://example.com/a", "订单号：123456"])
+    expected = ["text", "image", "other", "recall", "link", "text"]
+    assert classify(content).to_pylist() == expected
+    assert classify(pa.chunked_array([content.slice(0, 2), content.slice(2)])).to_pylist() == expected
+    assert classify(content.slice(1, 3)).to_pylist() == expected[1:4]
+
+
+def test_damaged_id_mask_on_slices_sharing_a_buffer() -> None:
+    import pyarrow as pa
+
+    from chatlog_cli.platforms.normalize import damaged_id_mask
+
+    ids = pa.array(["1", "1.2E+18", None, "x", "123456789012345000", "E", "", "9e5"])
+    damaged = [v is not None and v in ("1.2E+18", "123456789012345000", "9e5") for v in ids.to_pylist()]
+    for start in range(len(ids) + 1):
+        for length in range(len(ids) - start + 1):
+            assert damaged_id_mask(ids.slice(start, length)).to_pylist() == damaged[start : start + length]

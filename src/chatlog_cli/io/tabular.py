@@ -6,12 +6,15 @@ their 1-based row number in the file so that errors and `source_line` can point 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -19,12 +22,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from chatlog_cli.errors import EncodingError, InputFileError
+from chatlog_cli.io.arrow_text import on_rows, rows_starting_with, utf8_buffers
 from chatlog_cli.io.decode import clean_text, normalize_header
 from chatlog_cli.io.sources import Source
 from chatlog_cli.io.xlsx_numbers import large_number_values
 from chatlog_cli.settings import BATCH_ROWS, HEADER_SEARCH_ROWS
 
 ROW_COLUMN: Final = "__row__"
+
+T = TypeVar("T")
 
 _EXACT_FLOAT_LIMIT: Final = 2**53
 
@@ -71,6 +77,8 @@ def unique_headers(cells: list[str]) -> list[str]:
 
 # CSV
 
+_CSV_BLOCK_BYTES: Final = 8 << 20  # pyarrow parses (and hands out) the file in blocks of this size
+
 
 @dataclass
 class CsvSheet:
@@ -115,8 +123,48 @@ class CsvSheet:
         if header_index >= len(preview):
             raise InputFileError(f"{self.source.label}：文件里没有表头行。")
         headers = unique_headers(preview[header_index])
-        delimiter = self._delimiter()
+        return headers, self._batches(headers, header_index, on_bad_row)
 
+    def _batches(
+        self, headers: list[str], header_index: int, on_bad_row: Callable[[BadRow], None]
+    ) -> Iterator[pa.RecordBatch]:
+        # Multi-threaded parsing cannot tell which row was malformed, and most files have no such row. So the
+        # file is read multi-threaded until a malformed row shows up (none: the usual case, done), and then
+        # again single-threaded, numbered, from the start, skipping the good rows already handed out: those
+        # all came before the first malformed row, so their numbers are the same either way.
+        first_row = header_index + 2  # 1-based row number of the first data row
+        done = 0
+        malformed = threading.Event()
+
+        def flag(row: Any) -> str:
+            malformed.set()
+            return "skip"
+
+        try:
+            with self._open_csv(headers, header_index, flag, use_threads=True) as reader:
+                for batch in reader:
+                    if malformed.is_set():  # in this batch or one parsed ahead of it
+                        break
+                    numbers = np.arange(first_row + done, first_row + done + batch.num_rows, dtype=np.int64)
+                    yield batch.append_column(ROW_COLUMN, pa.array(numbers))
+                    done += batch.num_rows
+            if malformed.is_set():
+                yield from self._numbered_batches(headers, header_index, on_bad_row, done)
+        except pa.ArrowInvalid as exc:
+            text = str(exc)
+            if "UTF8" in text or ("utf8" in text.lower() and "invalid" in text.lower()):
+                raise EncodingError(
+                    f"{self.source.label}：文件中途出现不是 {self.encoding} 编码的内容（可能混合了两种编码）。"
+                    "请用 --encoding gb18030 或 --encoding utf-8 指定编码后重试。"
+                ) from None
+            raise InputFileError(
+                f"{self.source.label}：CSV 格式损坏，无法继续读取（{_describe_arrow_error(text)}）。请重新导出该文件。"
+            ) from None
+
+    def _numbered_batches(
+        self, headers: list[str], header_index: int, on_bad_row: Callable[[BadRow], None], skip: int
+    ) -> Iterator[pa.RecordBatch]:
+        """All rows with their numbers, malformed ones reported, minus the first `skip` good rows."""
         skipped: set[int] = set()
 
         def invalid_row(row: Any) -> str:
@@ -132,61 +180,52 @@ class CsvSheet:
             )
             return "skip"
 
+        first_row = header_index + 2
+        # Single-threaded, pyarrow reports each malformed row's number (record, 1-based, counting the rows above
+        # the header); the good rows after it are numbered around it.
+        with self._open_csv(headers, header_index, invalid_row, use_threads=False) as reader:
+            for batch in reader:
+                # A malformed row is reported while its block is parsed, before that block's batch.
+                numbers = np.arange(first_row, first_row + batch.num_rows + len(skipped), dtype=np.int64)
+                if skipped:
+                    numbers = numbers[~np.isin(numbers, np.fromiter(skipped, np.int64))]
+                numbers = numbers[: batch.num_rows]
+                if len(numbers):
+                    first_row = int(numbers[-1]) + 1
+                if skip:
+                    dropped = min(skip, batch.num_rows)
+                    batch, numbers, skip = batch.slice(dropped), numbers[dropped:], skip - dropped
+                    if not batch.num_rows:
+                        continue
+                yield batch.append_column(ROW_COLUMN, pa.array(numbers))
+
+    @contextlib.contextmanager
+    def _open_csv(
+        self, headers: list[str], header_index: int, invalid_row: Callable[[Any], str], *, use_threads: bool
+    ) -> Iterator[pacsv.CSVStreamingReader]:
         read_options = pacsv.ReadOptions(
             encoding="utf8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding,
             skip_rows=header_index + 1,
             column_names=headers,
-            block_size=8 << 20,
-            # Single-threaded, pyarrow reports each malformed row's number (record, 1-based, counting the rows
-            # above the header); the good rows after it are numbered around it.
-            use_threads=False,
+            block_size=_CSV_BLOCK_BYTES,
+            use_threads=use_threads,
         )
         parse_options = pacsv.ParseOptions(
-            delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid_row
+            delimiter=self._delimiter(), newlines_in_values=True, invalid_row_handler=invalid_row
         )
         convert_options = pacsv.ConvertOptions(
             column_types=dict.fromkeys(headers, pa.string()),
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )
-        return headers, self._batches(read_options, parse_options, convert_options, header_index, skipped)
-
-    def _batches(
-        self,
-        read_options: pacsv.ReadOptions,
-        parse_options: pacsv.ParseOptions,
-        convert_options: pacsv.ConvertOptions,
-        header_index: int,
-        skipped: set[int],
-    ) -> Iterator[pa.RecordBatch]:
-        first_row = header_index + 2  # 1-based row number of the first data row
-        try:
-            with self.source.open() as handle:
-                reader = pacsv.open_csv(
-                    handle,
-                    read_options=read_options,
-                    parse_options=parse_options,
-                    convert_options=convert_options,
-                )
-                for batch in reader:
-                    # A malformed row is reported while its block is parsed, before that block's batch.
-                    numbers = np.arange(first_row, first_row + batch.num_rows + len(skipped), dtype=np.int64)
-                    if skipped:
-                        numbers = numbers[~np.isin(numbers, np.fromiter(skipped, np.int64))]
-                    numbers = numbers[: batch.num_rows]
-                    if len(numbers):
-                        first_row = int(numbers[-1]) + 1
-                    yield batch.append_column(ROW_COLUMN, pa.array(numbers))
-        except pa.ArrowInvalid as exc:
-            text = str(exc)
-            if "UTF8" in text or ("utf8" in text.lower() and "invalid" in text.lower()):
-                raise EncodingError(
-                    f"{self.source.label}：文件中途出现不是 {self.encoding} 编码的内容（可能混合了两种编码）。"
-                    "请用 --encoding gb18030 或 --encoding utf-8 指定编码后重试。"
-                ) from None
-            raise InputFileError(
-                f"{self.source.label}：CSV 格式损坏，无法继续读取（{_describe_arrow_error(text)}）。请重新导出该文件。"
-            ) from None
+        with self.source.open() as handle:
+            reader = pacsv.open_csv(
+                handle, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+            )
+            try:
+                yield reader
+            finally:
+                reader.close()  # stop reading ahead before the file closes
 
 
 def _describe_arrow_error(text: str) -> str:
@@ -203,6 +242,12 @@ def _describe_arrow_error(text: str) -> str:
 _LONG_DIGITS: Final = r"^\d{16,}$"
 # A time-only cell (date and time in separate columns) comes back on Excel's day zero.
 _DAY_ZERO: Final = r"^1899-12-3[01] "
+_DAY_ZERO_PREFIX: Final = b"1899-12-3"
+
+
+# The sheet is in memory already; batches about as large as the CSV reader's keep both normalize threads busy
+# to the end (a 300k-row sheet in 200k-row batches leaves one thread idle for a third of the time).
+_SHEET_BATCH_ROWS: Final = min(BATCH_ROWS, 50_000)
 
 
 @dataclass
@@ -239,8 +284,17 @@ class WorkbookSheet:
 
     def _text(self) -> pa.Table:
         if self._table is None:
+            self._scan_numbers_meanwhile()
             self._table = self._load(0, dtypes="string")
         return self._table
+
+    def _scan_numbers_meanwhile(self) -> None:
+        # fastexcel parses the sheet on one core with the GIL released; the XML scan `_mark_lost_digits` may
+        # need afterwards (a quarter of the parse) runs on the other core meanwhile, and is dropped unused
+        # when no long-digit column could hold damaged number cells.
+        key = f"large-numbers:{self.name}"
+        if key not in self.source._cache:
+            self.source._cache[key] = _in_background(functools.partial(large_number_values, self.source, self.name))
 
     def preview(self) -> list[list[str]]:
         """First rows as text ('' for empty cells)."""
@@ -264,9 +318,12 @@ class WorkbookSheet:
                 columns.append(pa.nulls(table.num_rows, pa.string()))
                 continue
             column = table.column(index).combine_chunks()
-            if pc.any(pc.match_substring_regex(column, _DAY_ZERO)).as_py():
-                column = pc.replace_substring_regex(column, _DAY_ZERO, "")
-            if pc.any(pc.match_substring_regex(column, _LONG_DIGITS)).as_py():
+            # The regexes run on the cells whose bytes say they can match, not on every cell of every column.
+            day_zero = rows_starting_with(column, _DAY_ZERO_PREFIX) if column.type == pa.string() else None
+            if day_zero is None or len(day_zero):
+                rows = np.arange(len(column)) if day_zero is None else day_zero
+                column = on_rows(column, rows, lambda cells: pc.replace_substring_regex(cells, _DAY_ZERO, ""))
+            if _may_have_long_digits(column):
                 column = self._mark_lost_digits(header_index, table.column_names[index], column)
             columns.append(column)
         numbers = pa.array(np.arange(header_index + 2, header_index + 2 + table.num_rows, dtype=np.int64))
@@ -275,7 +332,7 @@ class WorkbookSheet:
         if pc.any(blank).as_py():
             data = data.filter(pc.invert(blank))  # blank rows are layout, not data
         self._table = None  # free the sheet once read
-        yield from data.to_batches(max_chunksize=BATCH_ROWS)
+        yield from data.to_batches(max_chunksize=_SHEET_BATCH_ROWS)
 
     def _mark_lost_digits(self, header_index: int, column_name: str, text: pa.Array) -> pa.Array:
         # A number cell with lost digits renders as the exact integer value of a double; text ids almost never
@@ -299,15 +356,44 @@ class WorkbookSheet:
             return text
         values = pc.cast(pc.if_else(candidates, text, None), pa.float64())
         damaged = pc.fill_null(pc.greater_equal(values, float(_EXACT_FLOAT_LIMIT)), False)
-        rendered = [f"{v:.15G}" if v is not None else None for v in pc.if_else(damaged, values, None).to_pylist()]
-        return pc.if_else(damaged, pa.array(rendered, pa.string()), text)
+        rendered = [f"{v:.15G}" for v in values.filter(damaged).to_pylist()]
+        return pc.replace_with_mask(text, damaged, pa.array(rendered, pa.string()))
 
     def _large_numbers(self) -> frozenset[float] | None:
         key = f"large-numbers:{self.name}"
         if key not in self.source._cache:
             self.source._cache[key] = large_number_values(self.source, self.name)
         cached = self.source._cache[key]
+        if isinstance(cached, Future):
+            cached = self.source._cache[key] = cached.result()
         return cached if isinstance(cached, frozenset) else None
+
+
+def _in_background(function: Callable[[], T]) -> Future[T]:
+    """Run `function` on a daemon thread (an unused result must not keep the program from exiting)."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function())
+        except BaseException as exc:  # handed to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="chatlog-xlsx-numbers", daemon=True).start()
+    return future
+
+
+def _may_have_long_digits(column: pa.Array) -> bool:
+    """Whether some cell matches `_LONG_DIGITS`: the regex runs on cells whose first 16 bytes are digits."""
+    if column.type != pa.string():
+        return bool(pc.any(pc.match_substring_regex(column, _LONG_DIGITS)).as_py())
+    offsets, data = utf8_buffers(column)
+    starts = offsets[:-1].astype(np.int64)
+    rows = np.flatnonzero(np.diff(offsets) >= 16)
+    for shift in range(16):  # ids, times and dates drop out after a few bytes
+        cells = data[starts[rows] + shift]
+        rows = rows[(cells >= ord("0")) & (cells <= ord("9"))]
+    return len(rows) > 0 and bool(pc.any(pc.match_substring_regex(column.take(pa.array(rows)), _LONG_DIGITS)).as_py())
 
 
 def _is_float_rendering(digits: str) -> bool:

@@ -54,12 +54,7 @@ def classify(content: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     for msg_type, pattern in CONTENT_RULES:
         hit = pc.fill_null(pc.match_substring_regex(candidates, pattern), False)
         typed = pc.if_else(pc.and_(hit, pc.is_null(typed)), pa.scalar(msg_type), typed)
-    positions = pc.indices_nonzero(maybe)
-    values = pc.fill_null(typed, "text").to_pylist()
-    out = result.to_pylist()
-    for position, value in zip(positions.to_pylist(), values, strict=True):
-        out[position] = value
-    return pa.array(out, pa.string())
+    return pc.replace_with_mask(result, maybe, pc.fill_null(typed, "text"))
 
 
 def extract_order_ids(content: pa.Array | pa.ChunkedArray, msg_type: pa.Array | pa.ChunkedArray) -> pa.Array:
