@@ -312,10 +312,11 @@ def substrings(lines: pa.Array, begin: np.ndarray, end: np.ndarray) -> pa.Array:
 
 @functools.cache
 def _space_bytes() -> tuple[np.ndarray, np.ndarray]:
-    """Python-whitespace bytes: ASCII ones, and first bytes of the multi-byte ones."""
+    """Lookup tables over byte values: ASCII Python-whitespace, and first bytes of multi-byte whitespace."""
     spaces = re.findall(r"\s", "".join(map(chr, range(0x3001))))
-    ascii_spaces = np.array([ord(c) for c in spaces if ord(c) < 0x80], np.uint8)
-    leads = np.array(sorted({c.encode()[0] for c in spaces if ord(c) >= 0x80}), np.uint8)
+    ascii_spaces, leads = np.zeros(256, bool), np.zeros(256, bool)
+    ascii_spaces[[ord(c) for c in spaces if ord(c) < 0x80]] = True
+    leads[[c.encode()[0] for c in spaces if ord(c) >= 0x80]] = True
     return ascii_spaces, leads
 
 
@@ -327,12 +328,13 @@ def skip_spaces(lines: LineBytes, positions: np.ndarray, ends: np.ndarray, most:
     ascii_spaces, leads = _space_bytes()
     positions = positions.copy()
     unsure = np.zeros(len(positions), bool)
-    active = np.ones(len(positions), bool)
+    active = positions < ends
     for _ in range(most):
         byte = lines.at(positions, ends)
-        unsure |= active & np.isin(byte, leads) & (positions < ends)
-        active &= np.isin(byte, ascii_spaces) & (positions < ends)
+        unsure |= active & leads[byte]
+        active &= ascii_spaces[byte]
         positions += active
+        active &= positions < ends
     return positions, unsure
 
 
