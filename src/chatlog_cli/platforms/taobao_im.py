@@ -53,10 +53,9 @@ _MESSAGE_RE: Final = re.compile(
 )
 _MARKER: Final = "即时消息"
 _PREFIX: Final = "cntaobao"
-_FULL_WIDTH_COLON: Final = "：".encode()
 # Bytes that may not open a nick in the shape cut without RE2: whitespace (the time's spaces would run on),
 # a first byte of multi-byte whitespace, and the separators' first bytes (the nick would be empty).
-_NOT_A_NICK_START: Final = np.array([9, 32, ord(":"), 0xC2, 0xE1, 0xE2, 0xE3, _FULL_WIDTH_COLON[0]], np.uint8)
+_NOT_A_NICK_START: Final = np.array([9, 32, ord(":"), 0xC2, 0xE1, 0xE2, 0xE3, "：".encode()[0]], np.uint8)
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ def _header_rows(lines: pa.Array, raw: LineBytes) -> _Headers:
     """Lines that match `_MESSAGE_RE`; the usual shape is recognised (and cut) here, the rest by RE2.
 
     The usual shape: an ASCII `YYYY-MM-DD HH:MM:SS`, one space or tab, then a nick that starts with neither
-    whitespace nor a separator. Its nick then ends at the line's first `: ` or `：`.
+    whitespace nor a separator and ends at the line's first `: `, with no `：` before it.
     """
     starts, ends = raw.starts, raw.ends
     nick_at = starts + STAMP_BYTES + 1
@@ -181,13 +180,12 @@ def _header_rows(lines: pa.Array, raw: LineBytes) -> _Headers:
     gap = raw.at(nick_at - 1, ends)
     shaped &= ((gap == 9) | (gap == 32)) & ~np.isin(raw.at(nick_at, ends), _NOT_A_NICK_START)
     rows = np.flatnonzero(shaped)
-    colon_space = first_at_or_after(raw.find(b": "), nick_at[rows], ends[rows], 2)
-    full_width = first_at_or_after(raw.find(_FULL_WIDTH_COLON), nick_at[rows], ends[rows], 3)
-    narrow = (colon_space >= 0) & ((full_width < 0) | (colon_space < full_width))
-    separator = np.where(narrow, colon_space, full_width)
-    found = separator >= 0
-    rows, separator = rows[found], separator[found]
-    text_start, unsure = skip_spaces(raw, separator + np.where(narrow[found], 2, 3), ends[rows], 1)
+    separator = first_at_or_after(raw.find(b": "), nick_at[rows], ends[rows], 2)
+    rows, separator = rows[separator >= 0], separator[separator >= 0]
+    # Few distinct nicks per chunk: a full-width colon in one (the nick would end there) is looked for in those.
+    codes = pc.dictionary_encode(substrings(lines, nick_at[rows], separator))
+    wide = bools(pc.match_substring(codes.dictionary, "："))[codes.indices.to_numpy()]
+    text_start, unsure = skip_spaces(raw, separator + 2, ends[rows], 1)
     rest = regex_rows(lines, other_rows(len(lines), rows), _patterns().message)
     every = np.concatenate((rows, rest))
     order = np.argsort(every, kind="stable")
@@ -195,7 +193,7 @@ def _header_rows(lines: pa.Array, raw: LineBytes) -> _Headers:
     return _Headers(
         every[order],
         np.concatenate((separator, unknown))[order],
-        np.concatenate((np.where(unsure, -1, text_start), unknown))[order],
+        np.concatenate((np.where(unsure | wide, -1, text_start), unknown))[order],
     )
 
 
