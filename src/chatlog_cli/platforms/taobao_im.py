@@ -33,6 +33,7 @@ from chatlog_cli.platforms.text_lines import (
     LineBytes,
     OpenMessage,
     bools,
+    built_ahead,
     first_at_or_after,
     in_row_order,
     lines_array,
@@ -248,22 +249,26 @@ class TaobaoMessageManagerTxt:
         roles, buyer, customers = _roles(names, options.shop)
         if customers > 1:
             parsed.stats.notes.append(f"文件里有 {customers} 个非客服发送人，无法确定买家，记为 unknown")
-        for found in scanner.found:
-            for start in range(0, found.num_rows, BATCH_ROWS):
-                part = found.slice(start, BATCH_ROWS)
-                senders = part.column("sender")
-                yield text_export_batch(
-                    platform=self.platform,
-                    shop=options.shop,
-                    label=sample.source.label,
-                    lines=part.column("line"),
-                    stamps=part.column("ts"),
-                    senders=senders,
-                    roles=pc.take(roles, pc.index_in(senders, names)),
-                    content=part.column("text"),
-                    thread=pa.array([buyer or ""] * part.num_rows, pa.string()),
-                    buyer=pa.array([buyer] * part.num_rows, pa.string()),
-                )
+
+        def build(part: pa.RecordBatch) -> pa.RecordBatch:
+            senders = part.column("sender")
+            return text_export_batch(
+                platform=self.platform,
+                shop=options.shop,
+                label=sample.source.label,
+                lines=part.column("line"),
+                stamps=part.column("ts"),
+                senders=senders,
+                roles=pc.take(roles, pc.index_in(senders, names)),
+                content=part.column("text"),
+                thread=pa.array([buyer or ""] * part.num_rows, pa.string()),
+                buyer=pa.array([buyer] * part.num_rows, pa.string()),
+            )
+
+        parts = (
+            found.slice(start, BATCH_ROWS) for found in scanner.found for start in range(0, found.num_rows, BATCH_ROWS)
+        )
+        yield from built_ahead(parts, build)  # the next batch is built while the store takes this one
 
 
 def _roles(names: pa.Array, shop: str | None) -> tuple[pa.Array, str | None, int]:

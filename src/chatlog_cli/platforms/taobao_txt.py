@@ -38,6 +38,7 @@ from chatlog_cli.platforms.text_lines import (
     LineBytes,
     OpenMessage,
     bools,
+    built_ahead,
     in_row_order,
     lines_array,
     other_rows,
@@ -335,9 +336,15 @@ class TaobaoAccountTxt:
 
     def _batches(self, sample: Sample, options: ParseOptions, parsed: Parsed) -> Iterator[pa.RecordBatch]:
         scanner = _AccountScanner(parsed)
-        for found in scan_file(sample, scanner.scan):
-            for start in range(0, found.num_rows, BATCH_ROWS):
-                yield self._batch(found.slice(start, BATCH_ROWS), sample.source.label, options, scanner.account)
+
+        def build(found: pa.RecordBatch) -> list[pa.RecordBatch]:
+            return [
+                self._batch(found.slice(start, BATCH_ROWS), sample.source.label, options, scanner.account)
+                for start in range(0, found.num_rows, BATCH_ROWS)
+            ]
+
+        for batches in built_ahead(scan_file(sample, scanner.scan), build):
+            yield from batches
         parsed.stats.rows_read += scanner.messages + len(parsed.rejects)
 
     def _batch(self, found: pa.RecordBatch, label: str, options: ParseOptions, account: str | None) -> pa.RecordBatch:
