@@ -243,3 +243,291 @@ def test_message_manager_main_account_replies_are_the_shop_not_a_second_buyer(tm
         ("tb123456789", "buyer"),
     ]
     assert {r["buyer"] for r in rows} == {"tb123456789"}
+
+
+# Text exports (taobao-txt, taobao-im): exact rows for awkward lines, whatever the chunking
+
+D28 = "-" * 28
+RULE = "=" * 64
+
+
+def parse_text(
+    tmp_path: Path, text: str, format_name: str, *, encoding: str = "utf-8", shop: str | None = None
+) -> tuple[list[tuple], object]:
+    """Parse without a store: (line, time, sender, role, buyer, content) rows, and the `Parsed` for rejects/stats."""
+    import pyarrow as pa
+
+    from chatlog_cli.io.sources import expand_inputs
+    from chatlog_cli.platforms import get_format
+    from chatlog_cli.platforms.base import ParseOptions, Sample
+    from chatlog_cli.schema import STAGING_SCHEMA
+
+    path = tmp_path / "chat.txt"
+    path.write_bytes(text.encode(encoding))
+    [source], _ = expand_inputs([str(path)])
+    parsed = get_format(format_name).parse(Sample(source), ParseOptions(shop=shop))
+    table = pa.Table.from_batches(list(parsed.batches), schema=STAGING_SCHEMA)
+    rows = [
+        (
+            r["source_line"],
+            r["sent_at"].strftime("%m-%d %H:%M:%S"),
+            r["sender"],
+            r["sender_role"],
+            r["buyer"],
+            r["content"],
+        )
+        for r in table.to_pylist()
+    ]
+    return rows, parsed
+
+
+ACCOUNT_TXT = "\n".join(
+    [
+        "  cntaobao云裳旗舰店:小美  ",
+        "导出说明",
+        "tb0(2026-11-05 09:00:00):  买家块之前",
+        RULE,
+        "                              单聊",
+        RULE,
+        f"{D28}cntaobaotb111{D28}",
+        "第一个消息之前",
+        "tb111(2026-11-05 10:00:00):  在吗",
+        "云裳旗舰店:小美(2026-11-05 10:01:00):  您好，在的",
+        "",
+        "   ",
+        "第二段",
+        "2026-11-05 10:02:00 tb111: 像即时消息的行",
+        "  ----------------------------tb333----------------------------",
+        "-" * 20,
+        "",
+        f"{D28}小(可爱)**{D28}",
+        "小(可爱)**(2026-11-06 21:00:00):  我的快递到哪了",
+        "a(b):c(2026-11-06 21:00:01):  文本里有):冒号括号",
+        "小(可爱)**(2026-11-06 21:00:02):  完整的(2026-11-06 21:00:03):  锚点",
+        "云裳旗舰店(2026-11-06 21:02:00):  亲，已经在派送了",
+        "店小蜜(2026-11-06 21:02:01):  亲，还有其他问题吗",
+        "别的店:小王(2026-11-06 21:02:02):  ",
+        "",
+        RULE,
+        "                              群聊",
+        RULE,
+        "某群(2026-11-06 22:00:00):  群消息不导入",
+        "群消息续行",
+        "",
+        "某群(2026-11-06 22:00:01):  群消息2",
+        "单聊",
+        "回到单聊后的续行",
+        "小(可爱)**(2026-11-07 08:00:00):  最后一条",
+        "",
+        "",
+        "  ",
+        "",
+    ]
+)
+ACCOUNT_TXT_ROWS = [
+    (9, "11-05 10:00:00", "tb111", "buyer", "tb111", "在吗"),
+    # Blank and whitespace-only lines are empty lines of the message; header-, block- or rule-like text that is
+    # not exactly one of them is content.
+    (
+        10,
+        "11-05 10:01:00",
+        "云裳旗舰店:小美",
+        "agent",
+        "tb111",
+        "您好，在的\n\n\n第二段\n2026-11-05 10:02:00 tb111: 像即时消息的行\n"
+        "  ----------------------------tb333----------------------------\n--------------------",
+    ),
+    (19, "11-06 21:00:00", "小(可爱)**", "buyer", "小(可爱)**", "我的快递到哪了"),
+    (20, "11-06 21:00:01", "a(b):c", "agent", "小(可爱)**", "文本里有):冒号括号"),
+    # The header is anchored on the last "(time):" of the line, even when that one was typed in the message.
+    (21, "11-06 21:00:03", "小(可爱)**(2026-11-06 21:00:02):  完整的", "agent", "小(可爱)**", "锚点"),
+    (22, "11-06 21:02:00", "云裳旗舰店", "agent", "小(可爱)**", "亲，已经在派送了"),
+    (23, "11-06 21:02:01", "店小蜜", "bot", "小(可爱)**", "亲，还有其他问题吗"),
+    # A message runs on through the 群聊 section (whose lines are skipped) into the next 单聊 section.
+    (24, "11-06 21:02:02", "别的店:小王", "agent", "小(可爱)**", "回到单聊后的续行"),
+    (35, "11-07 08:00:00", "小(可爱)**", "buyer", "小(可爱)**", "最后一条"),
+]
+
+
+def _rejects(parsed: object) -> list[tuple]:
+    return [(r.source_line, r.reason_code, r.raw) for r in parsed.rejects]  # type: ignore[attr-defined]
+
+
+def test_account_txt_awkward_lines_give_exact_rows_rejects_and_counts(tmp_path: Path) -> None:
+    rows, parsed = parse_text(tmp_path, ACCOUNT_TXT, "taobao-txt")
+    assert rows == ACCOUNT_TXT_ROWS
+    assert _rejects(parsed) == [
+        (2, "outside_message", "导出说明"),
+        (3, "outside_message", "tb0(2026-11-05 09:00:00):  买家块之前"),  # no buyer block yet
+        (8, "outside_message", "第一个消息之前"),
+    ]
+    assert parsed.stats.rows_read == 12  # type: ignore[attr-defined]
+    assert parsed.stats.skipped == {"群聊消息（暂不导入）": 2}  # type: ignore[attr-defined]
+
+
+def test_account_txt_header_spacing_and_time_shapes(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "云裳旗舰店:小美",
+            f"{D28}tb1{D28}",
+            "tb1(2026-11-05 10:00:01):no space",
+            "tb1(2026-11-05 10:00:02): one space",
+            "tb1(2026-11-05 10:00:03):   three spaces",
+            "tb1(2026-11-05 10:00:04):\ttab",
+            "tb1(2026-11-05 10:00:05):\u2003\u2003em spaces",
+            "tb1(2026-1-5 9:3:7):  unpadded",
+            "tb1(２０２６-１１-０５ １０:００:０６):  full-width digits",
+            "tb1(2026-11-05 10:00:07) :  space before the colon",
+            "  tb1  (2026-11-05 10:00:08):  spaces around the nick",
+        ]
+    )
+    rows, parsed = parse_text(tmp_path, text, "taobao-txt")
+    assert [(line, time, content) for line, time, _, _, _, content in rows] == [
+        (3, "11-05 10:00:01", "no space"),
+        (4, "11-05 10:00:02", "one space"),
+        (5, "11-05 10:00:03", "three spaces"),
+        (6, "11-05 10:00:04", "tab"),
+        (7, "11-05 10:00:05", "em spaces"),
+        (8, "01-05 09:03:07", "unpadded"),
+        (9, "11-05 10:00:06", "full-width digits\ntb1(2026-11-05 10:00:07) :  space before the colon"),
+        (11, "11-05 10:00:08", "spaces around the nick"),
+    ]
+    assert {sender for _, _, sender, _, _, _ in rows} == {"tb1"}
+    assert _rejects(parsed) == []
+
+
+def test_account_txt_control_characters_odd_spaces_bom_and_bare_cr_line_ends(tmp_path: Path) -> None:
+    text = (
+        "\ufeff云裳旗舰店:小美\r"
+        f"{D28}tb1{D28}\r"
+        "tb1\u00a0x(2026-11-05 10:00:00):  你\x03好\u00a0呀\u3000\r末尾\r\r\n"
+        "tb1(2026-11-05 10:00:01):  \u3000\r"
+    )
+    expected = [
+        (3, "11-05 10:00:00", "tb1 x", "unknown", "tb1", "你好 呀 \n末尾"),
+        (6, "11-05 10:00:01", "tb1", "buyer", "tb1", None),
+    ]
+    assert parse_text(tmp_path, text, "taobao-txt")[0] == expected
+    assert parse_text(tmp_path, text[1:], "taobao-txt", encoding="gb18030")[0] == expected
+
+
+def test_account_txt_chunk_boundaries_do_not_change_the_result(tmp_path: Path, monkeypatch) -> None:
+    from chatlog_cli.platforms import text_lines
+
+    text = ACCOUNT_TXT.replace("\n", "\r\n")
+    for encoding, smallest in (("utf-8", 1), ("gb18030", 4)):  # a GB18030 character takes up to 4 bytes
+        header = text.encode(encoding).index("小(可爱)**(2026-11-06 21:00:02)".encode(encoding))
+        for chunk in (smallest, 7, 13, 64, header, header + 5):  # reads ending right at and inside a header
+            monkeypatch.setattr(text_lines, "READ_CHUNK", chunk)
+            rows, parsed = parse_text(tmp_path, text, "taobao-txt", encoding=encoding)
+            assert rows == ACCOUNT_TXT_ROWS, (encoding, chunk)
+            assert [r[0] for r in _rejects(parsed)] == [2, 3, 8]
+            assert parsed.stats.skipped == {"群聊消息（暂不导入）": 2}  # type: ignore[attr-defined]
+
+
+def test_account_txt_continuation_after_a_full_batch_stays_with_its_message(tmp_path: Path, monkeypatch) -> None:
+    from chatlog_cli.platforms import taobao_txt
+
+    monkeypatch.setattr(taobao_txt, "BATCH_ROWS", 2)
+    text = f"云裳旗舰店:小美\n{D28}tb1{D28}\n" + "".join(
+        f"tb1(2026-11-05 10:00:0{i}):  第{i}条\n续行{i}\n" for i in range(5)
+    )
+    rows, parsed = parse_text(tmp_path, text, "taobao-txt")
+    assert [content for *_, content in rows] == [f"第{i}条\n续行{i}" for i in range(5)]
+    assert _rejects(parsed) == []
+
+
+MESSAGE_MANAGER_TXT = "\n".join(
+    [
+        "",
+        "即时消息",
+        "导出说明",
+        "2026-11-05",
+        "2026-11-05 09:59:59 tb1: 即时消息",
+        "2026-11-05 10:00:00 cntaobaotb1: 在吗",
+        "即时消息",
+        "",
+        "2026-11-05",
+        "续行",
+        "2026-11-05 10:00:05 云裳旗舰店:小美: 您好，在的",
+        "2026-11-05 10:00:06 云裳旗舰店:小美：全角冒号",
+        "2026-11-05 10:00:07   tb1:  多个空格",
+        "2026-11-05 10:00:08\ttb1: a: b: c",
+        "2026-11-05 10:00:10 云裳旗舰店: 主账号",
+        "2026-11-05 10:00:11 店小蜜: 机器人",
+        "2026-11-5 9:0:1 tb1: 不补零",
+        " 2026-11-05 10:00:12 tb1: 行首空格是续行",
+        "2026-11-05 10:00:13 tb1 没有冒号是续行",
+        "",
+        "2026-11-06",
+        "2026-11-06 09:00:30 tb1: 收到了，谢谢：质量不错",
+        "",
+        "",
+    ]
+)
+MESSAGE_MANAGER_ROWS = [
+    # Before the first message, 即时消息 lines (even a message line containing it) and blank lines are skipped;
+    # after it they are content. Day lines are dropped everywhere.
+    (6, "11-05 10:00:00", "tb1", "buyer", "tb1", "在吗\n即时消息\n\n续行"),
+    (11, "11-05 10:00:05", "云裳旗舰店:小美", "agent", "tb1", "您好，在的"),
+    (12, "11-05 10:00:06", "云裳旗舰店:小美", "agent", "tb1", "全角冒号"),
+    (13, "11-05 10:00:07", "tb1", "buyer", "tb1", "多个空格"),
+    (14, "11-05 10:00:08", "tb1", "buyer", "tb1", "a: b: c"),
+    (15, "11-05 10:00:10", "云裳旗舰店", "agent", "tb1", "主账号"),
+    (16, "11-05 10:00:11", "店小蜜", "bot", "tb1", "机器人"),
+    (
+        17,
+        "11-05 09:00:01",
+        "tb1",
+        "buyer",
+        "tb1",
+        "不补零\n 2026-11-05 10:00:12 tb1: 行首空格是续行\n2026-11-05 10:00:13 tb1 没有冒号是续行",
+    ),
+    (22, "11-06 09:00:30", "tb1", "buyer", "tb1", "收到了，谢谢：质量不错"),
+]
+
+
+def test_message_manager_awkward_lines_give_exact_rows_and_rejects(tmp_path: Path) -> None:
+    rows, parsed = parse_text(tmp_path, MESSAGE_MANAGER_TXT, "taobao-im")
+    assert rows == MESSAGE_MANAGER_ROWS
+    assert _rejects(parsed) == [(3, "outside_message", "导出说明")]
+    assert (parsed.stats.rows_read, parsed.stats.notes) == (10, [])  # type: ignore[attr-defined]
+
+
+def test_message_manager_chunk_boundaries_line_ends_and_encoding_do_not_change_the_result(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from chatlog_cli.platforms import text_lines
+
+    for line_end, encoding, smallest in (("\r\n", "utf-8", 1), ("\r", "gb18030", 4)):
+        text = MESSAGE_MANAGER_TXT.replace("\n", line_end)
+        header = text.encode(encoding).index(b"2026-11-05 10:00:08")
+        for chunk in (smallest, 7, 13, 64, header, header + 3):
+            monkeypatch.setattr(text_lines, "READ_CHUNK", chunk)
+            rows, parsed = parse_text(tmp_path, text, "taobao-im", encoding=encoding)
+            assert rows == MESSAGE_MANAGER_ROWS, (encoding, chunk)
+            assert _rejects(parsed) == [(3, "outside_message", "导出说明")]
+
+
+def test_message_manager_buyer_needs_exactly_one_customer(tmp_path: Path) -> None:
+    text = (
+        "即时消息\n2026-11-05 10:00:00 tb1: 在吗\n2026-11-05 10:00:01 tb2: 我也在\n"
+        "2026-11-05 10:00:02 云裳旗舰店:小美: 两位好\n"
+    )
+    rows, parsed = parse_text(tmp_path, text, "taobao-im")
+    assert [(sender, role, buyer) for _, _, sender, role, buyer, _ in rows] == [
+        ("tb1", "unknown", None),
+        ("tb2", "unknown", None),
+        ("云裳旗舰店:小美", "agent", None),
+    ]
+    assert parsed.stats.notes == ["文件里有 2 个非客服发送人，无法确定买家，记为 unknown"]  # type: ignore[attr-defined]
+    # --shop names the shop side: tb2 becomes an agent and tb1 the buyer.
+    rows, parsed = parse_text(tmp_path, text, "taobao-im", shop="tb2")
+    assert [(sender, role, buyer) for _, _, sender, role, buyer, _ in rows] == [
+        ("tb1", "buyer", "tb1"),
+        ("tb2", "agent", "tb1"),
+        ("云裳旗舰店:小美", "agent", "tb1"),
+    ]
+    # A nick that is only whitespace: the time's spaces give one back, as the pattern allows.
+    rows, _ = parse_text(tmp_path, "即时消息\n2026-11-05 10:00:09  : 昵称是空格\n", "taobao-im")
+    assert rows == [(2, "11-05 10:00:09", " ", "buyer", " ", "昵称是空格")]
