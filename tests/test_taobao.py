@@ -415,9 +415,9 @@ def test_account_txt_chunk_boundaries_do_not_change_the_result(tmp_path: Path, m
     from chatlog_cli.platforms import text_lines
 
     text = ACCOUNT_TXT.replace("\n", "\r\n")
-    for encoding, smallest in (("utf-8", 1), ("gb18030", 4)):  # a GB18030 character takes up to 4 bytes
+    for encoding in ("utf-8", "gb18030"):
         header = text.encode(encoding).index("小(可爱)**(2026-11-06 21:00:02)".encode(encoding))
-        for chunk in (smallest, 7, 13, 64, header, header + 5):  # reads ending right at and inside a header
+        for chunk in (1, 2, 3, 7, 13, 64, header, header + 5):  # reads inside characters, at and inside a header
             monkeypatch.setattr(text_lines, "READ_CHUNK", chunk)
             rows, parsed = parse_text(tmp_path, text, "taobao-txt", encoding=encoding)
             assert rows == ACCOUNT_TXT_ROWS, (encoding, chunk)

@@ -49,16 +49,17 @@ def utf8_chunks(sample: Sample) -> Iterator[bytes]:
     with sample.source.open() as handle:
         while True:
             raw = handle.read(READ_CHUNK)
+            end = not raw  # decided on the bytes read: a piece of a character decodes to nothing yet
             if first and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
             first = False
             if decoder is not None:
                 try:
-                    raw = decoder.decode(raw, final=not raw).encode("utf-8")
+                    raw = decoder.decode(raw, final=end).encode("utf-8")
                 except UnicodeDecodeError:
                     raise encoding_error(sample) from None
             data = pending + raw
-            if not raw:
+            if end:
                 if data:
                     yield _bare_cr_to_lf(data)
                 return
