@@ -74,9 +74,10 @@ def _connect(store: Store) -> Any:
 
 
 # The identity key: identical (thread, second, sender, content) messages are numbered, not merged. Such repeats
-# are rare: they are found with a 64-bit hash of the identity's parts (a superset of the true repeats) and
-# numbered exactly; every other row has occurrence 0, hashed in the final query, which DuckDB runs on all cores
-# (staging reads the parser's stream on one thread: hashing there made it the slowest step for CSV files).
+# are rare. Candidates are the rows whose (thread, second, sender) recurs, found with a 64-bit hash: a superset
+# of the true repeats (~0.01% of rows) that needs no content folding. Only they are numbered exactly. Every
+# other row has occurrence 0, hashed in the final query, which DuckDB runs on all cores (staging reads the
+# parser's stream on one thread: hashing there made it the slowest step for CSV files).
 _IDENTITY: Final = (
     f"concat_ws(chr(31), platform, coalesce(thread, ''), CAST({_SECOND} AS VARCHAR), coalesce(sender, ''), {_CANON})"
 )
@@ -84,7 +85,7 @@ _STAGE_SQL: Final = "CREATE TEMP TABLE staged AS SELECT * FROM incoming"
 _RENUMBERED_SQL: Final = f"""
 CREATE TEMP TABLE renumbered AS
 WITH keyed AS (
-    SELECT rowid AS row_key, hash(platform, coalesce(thread, ''), {_SECOND}, coalesce(sender, ''), {_CANON}) AS k
+    SELECT rowid AS row_key, hash(platform, coalesce(thread, ''), {_SECOND}, coalesce(sender, '')) AS k
     FROM staged),
 candidates AS (
     SELECT row_key FROM keyed WHERE k IN (SELECT k FROM keyed GROUP BY k HAVING count(*) > 1))
