@@ -39,6 +39,7 @@ from chatlog_cli.platforms.text_lines import (
     lines_array,
     other_rows,
     python_class,
+    python_time_stamp,
     regex_rows,
     scan_file,
     skip_spaces,
@@ -70,7 +71,7 @@ class _Patterns:
 @functools.cache
 def _patterns() -> _Patterns:
     d, s = python_class(r"\d"), python_class(r"\s")
-    stamp = rf"{d}{{4}}-{d}{{1,2}}-{d}{{1,2}} {d}{{1,2}}:{d}{{1,2}}:{d}{{1,2}}"
+    stamp = python_time_stamp()
     return _Patterns(
         message=rf"^(?P<ts>{stamp}){s}+(?P<nick>.+?)(?:: |：){s}?(?P<text>.*)$",
         day=rf"^{d}{{4}}-{d}{{1,2}}-{d}{{1,2}}{s}*$",

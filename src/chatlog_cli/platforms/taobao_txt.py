@@ -43,6 +43,7 @@ from chatlog_cli.platforms.text_lines import (
     lines_array,
     other_rows,
     python_class,
+    python_time_stamp,
     regex_rows,
     scan_file,
     skip_spaces,
@@ -72,8 +73,7 @@ class _Patterns:
 
 @functools.cache
 def _patterns() -> _Patterns:
-    d, s = python_class(r"\d"), python_class(r"\s")
-    stamp = rf"{d}{{4}}-{d}{{1,2}}-{d}{{1,2}} {d}{{1,2}}:{d}{{1,2}}:{d}{{1,2}}"
+    stamp, s = python_time_stamp(), python_class(r"\s")
     return _Patterns(
         message=rf"^(?P<nick>.*)\((?P<ts>{stamp})\):{s}?{s}?(?P<text>.*)$",
         block=rf"^-{{20,}}(?P<nick>[^-].*?)-{{20,}}{s}*$",

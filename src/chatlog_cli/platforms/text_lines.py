@@ -189,6 +189,12 @@ def _clean_lines(lines: pa.Array) -> pa.Array:
 # Byte-level access for parsers whose common line shape is checked with NumPy and only the rest with RE2
 
 
+def python_time_stamp() -> str:
+    r"""RE2 for `YYYY-MM-DD HH:MM:SS` with unpadded fields, digits as Python's `re` reads `\d`."""
+    d = python_class(r"\d")
+    return rf"{d}{{4}}-{d}{{1,2}}-{d}{{1,2}} {d}{{1,2}}:{d}{{1,2}}:{d}{{1,2}}"
+
+
 @functools.cache
 def python_class(escape: str) -> str:
     r"""An RE2 character class matching exactly what Python's `re` matches with `escape` (`\d`, `\s`) in a str.
