@@ -34,6 +34,11 @@ _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
 _ODD_SPACES: Final = tuple(c.encode() for c in "\u00a0\u202f\u3000\ufeff")
 
 
+def constant_column(value: str | None, length: int) -> pa.Array:
+    """One value repeated (platform, shop, file label): built by Arrow, not from a Python list per row."""
+    return pa.repeat(pa.scalar(value, pa.string()), length)
+
+
 def clean_strings(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Remove control characters, unify spaces and line ends, trim; empty strings become null."""
     if isinstance(values, pa.ChunkedArray):

@@ -6,7 +6,7 @@ import pyarrow as pa
 
 from chatlog_cli import schema as s
 from chatlog_cli.platforms import content as content_rules
-from chatlog_cli.platforms.normalize import parse_times
+from chatlog_cli.platforms.normalize import constant_column, parse_times
 
 
 def text_export_batch(
@@ -29,8 +29,8 @@ def text_export_batch(
     msg_type = content_rules.classify(content)
     return pa.RecordBatch.from_arrays(
         [
-            pa.array([platform] * n, pa.string()),
-            pa.array([shop] * n, pa.string()),
+            constant_column(platform, n),
+            constant_column(shop, n),
             conversation if conversation is not None else nulls,
             parse_times(stamps),
             roles,
@@ -42,7 +42,7 @@ def text_export_batch(
             content,
             content_rules.extract_order_ids(content, msg_type),
             content_rules.extract_product_ids(content, msg_type),
-            pa.array([label] * n, pa.string()),
+            constant_column(label, n),
             lines,
             nulls,
             thread,

@@ -27,6 +27,7 @@ from chatlog_cli.platforms import content as content_rules
 from chatlog_cli.platforms.base import Parsed, ParseOptions, ParseStats, RowReject, Sample
 from chatlog_cli.platforms.normalize import (
     clean_strings,
+    constant_column,
     damaged_id_mask,
     json_objects,
     merge_json,
@@ -286,13 +287,13 @@ class TabularFormat:
         shop = text("shop")
         default_shop = options.shop or self.shop
         if default_shop:
-            shop = _constant(default_shop, n) if shop is None else pc.coalesce(shop, default_shop)
+            shop = constant_column(default_shop, n) if shop is None else pc.coalesce(shop, default_shop)
         conversation_id = text("conversation_id")
         thread = pc.coalesce(or_nulls(buyer_id), or_nulls(buyer), or_nulls(conversation_id), "")
 
         staged = pa.RecordBatch.from_arrays(
             [
-                _constant(self.platform, n),
+                constant_column(self.platform, n),
                 or_nulls(shop),
                 or_nulls(conversation_id),
                 sent_at,
@@ -305,7 +306,7 @@ class TabularFormat:
                 or_nulls(content),
                 order_id,
                 product_id,
-                _constant(label, n),
+                constant_column(label, n),
                 rows,
                 extra,
                 thread,
@@ -416,10 +417,6 @@ def _date_part(dates: pa.Array) -> pa.Array:
     """Date cells without the midnight an Excel date cell carries (`2026-11-01 00:00:00`)."""
     rows = rows_ending_with(dates, b"00:00:00")
     return on_rows(dates, rows, lambda cells: pc.replace_substring_regex(cells, r"[ T]00:00:00$", ""))
-
-
-def _constant(value: str, length: int) -> pa.Array:
-    return pa.repeat(pa.scalar(value, pa.string()), length)
 
 
 def _in_parallel(

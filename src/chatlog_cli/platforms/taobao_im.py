@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chatlog_cli.platforms.base import Parsed, ParseOptions, RowReject, Sample
+from chatlog_cli.platforms.normalize import constant_column
 from chatlog_cli.platforms.roles import ROBOT_NAME_PATTERN
 from chatlog_cli.platforms.staging import text_export_batch
 from chatlog_cli.platforms.text_lines import (
@@ -262,8 +263,8 @@ class TaobaoMessageManagerTxt:
                 senders=senders,
                 roles=pc.take(roles, pc.index_in(senders, names)),
                 content=part.column("text"),
-                thread=pa.array([buyer or ""] * part.num_rows, pa.string()),
-                buyer=pa.array([buyer] * part.num_rows, pa.string()),
+                thread=constant_column(buyer or "", part.num_rows),
+                buyer=constant_column(buyer, part.num_rows),
             )
 
         parts = (
