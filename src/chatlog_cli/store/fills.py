@@ -44,6 +44,11 @@ class FillNeeds:
     prior: bool = False  # stored conversations that derived ones may continue (table `prior`)
 
 
+def who_sql(alias: str = "", buyer: str | None = None) -> str:
+    """Whose conversation a row is in (its scope): the buyer's id, else the buyer, else the parser's thread."""
+    return f"coalesce({alias}buyer_id, {buyer or alias + 'buyer'}, {alias}thread, '')"
+
+
 def _narrow_sql(needs: FillNeeds) -> str:
     role, buyer, joined = "st.sender_role", "st.buyer", ""
     if needs.roles:
@@ -55,7 +60,7 @@ def _narrow_sql(needs: FillNeeds) -> str:
         joined = "LEFT JOIN roles r ON st.conversation_id = r.conversation_id AND st.sender = r.sender"
     return f"""
         SELECT st.rowid AS row_key, st.platform, coalesce(st.shop, '') AS shop_key,
-               coalesce(st.buyer_id, {buyer}, st.thread, '') AS who, st.conversation_id,
+               {who_sql("st.", buyer)} AS who, st.conversation_id,
                epoch_ms(st.sent_at) AS t, st.source_file, st.source_line,
                {role} AS sender_role, st.sender, {buyer} AS buyer, st.agent
         FROM staged st {joined}"""

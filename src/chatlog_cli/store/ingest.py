@@ -1,8 +1,9 @@
-"""One import as a transaction: stage parsed rows, finish them in SQL, add only new messages.
+"""One import as a transaction: stage parsed rows, fill and identify them, add only new messages.
 
 Staging happens in an in-process DuckDB database that spills to disk, so memory stays bounded whatever
-the file size. The SQL fills what needs the whole file: late-resolved roles, derived conversation ids
-(idle-gap split), the buyer and handling agent per message, the occurrence number and `message_id`.
+the file size. What needs the whole file — late-resolved roles, derived conversation ids (idle-gap split),
+the buyer and handling agent per message — is computed in `store/fills.py`; the occurrence number and
+`message_id` here, in SQL.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 from chatlog_cli.platforms.base import Parsed
 from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, STAGING_SCHEMA
 from chatlog_cli.settings import STAGING_MEMORY_LIMIT
-from chatlog_cli.store.fills import FillNeeds, compute_fills
+from chatlog_cli.store.fills import FillNeeds, compute_fills, who_sql
 from chatlog_cli.store.query import LOCAL_TIME_SQL, local_time_sql
 from chatlog_cli.store.store import Store
 
@@ -39,8 +40,6 @@ _DICTIONARY_COLUMNS: Final = [
 _STATISTICS_COLUMNS: Final = [f.name for f in SCHEMA if f.name not in ("message_id", "content", "extra")]
 _ROLES_SCHEMA: Final = pa.schema([(c, pa.string()) for c in ("conversation_id", "sender", "sender_role", "buyer")])
 
-# Whose conversation a row is in: the buyer (id, else nick), else the parser's thread (as in store/fills.py).
-_WHO: Final = "coalesce(buyer_id, buyer, thread, '')"
 _SECOND: Final = "(epoch_ms(sent_at) // 1000)"
 # Identity content: trimmed, inner white-space runs folded, so export shapes that wrap text differently agree.
 # Most messages have nothing to fold; testing for that first saves the regex rewrite (~0.5 s per 1M messages).
@@ -193,12 +192,12 @@ def _stage_prior(con: Any, store: Store, gap_minutes: int) -> bool:
     files = _existing_files(store, [(p, m) for p, before, after in windows for m in (before, after)])
     if not files:
         return False
-    # Derived ids are `<platform>-<16 hex digits>` (see _finish_sql); ids from an export are left alone.
+    # Derived ids are `<platform>-<16 hex digits>` (see store/fills.py); ids from an export are left alone.
     con.execute(
         f"""
         CREATE TEMP TABLE prior AS
         WITH wanted AS (
-            SELECT platform, coalesce(shop, '') AS shop_key, {_WHO} AS who,
+            SELECT platform, coalesce(shop, '') AS shop_key, {who_sql()} AS who,
                    min(sent_at) - {gap} AS lo, max(sent_at) + {gap} AS hi
             FROM staged WHERE conversation_id IS NULL GROUP BY ALL)
         SELECT m.platform, w.shop_key, w.who, m.conversation_id AS prior_conversation,
