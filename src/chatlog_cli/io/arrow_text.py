@@ -9,6 +9,7 @@ something (`on_rows`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +44,47 @@ def contains_bytes(data: npt.NDArray[np.uint8], needle: bytes) -> bool:
             return False
         found &= data[shift : shift + size] == byte
     return bool(found.any())
+
+
+# Spaces that clean-up turns into plain spaces (U+FEFF: removed), as UTF-8 (see `io.decode.clean_text`).
+ODD_SPACES: Final = tuple(c.encode() for c in "\u00a0\u202f\u3000\ufeff")
+# Large buffers are scanned in slices that stay in the CPU cache: each NumPy compare makes a temporary as
+# large as its input, and fresh multi-megabyte temporaries cost more in page faults than the compares.
+_SCAN_SLICE: Final = 1 << 18
+
+
+def has_unclean_bytes(data: npt.NDArray[np.uint8], keep: bytes) -> bool:
+    """Whether UTF-8 bytes hold a control character other than those in `keep`, DEL, or an odd space."""
+    longest = max(len(space) for space in ODD_SPACES)
+    kept = np.frombuffer(keep, dtype=np.uint8)
+    for start in range(0, len(data), _SCAN_SLICE):
+        part = data[start : start + _SCAN_SLICE + longest - 1]  # overlap: a space cut at the slice end
+        controls = part < 0x20
+        if controls.any() and not np.isin(part[controls], kept).all():  # mostly line ends: few to look at
+            return True
+        if (part == 0x7F).any():
+            return True
+        if (part >= 0x80).any() and any(contains_bytes(part, space) for space in ODD_SPACES):
+            return True
+    return False
+
+
+def find_bytes(octets: np.ndarray, sequence: bytes) -> np.ndarray:
+    """Where a sequence of two or more bytes starts, in order.
+
+    The first two bytes are compared as 16-bit words, at even and at odd offsets: two passes over half as many
+    items, and far fewer hits to follow up than the first byte alone would give.
+    """
+    head = sequence[0] | sequence[1] << 8
+    runs = []
+    for shift in (0, 1):
+        pairs = octets[shift : shift + (len(octets) - shift) // 2 * 2].view("<u2")
+        runs.append(np.flatnonzero(pairs == head) * 2 + shift)
+    at = np.sort(np.concatenate(runs), kind="stable")  # two sorted runs: a merge
+    for offset, byte in enumerate(sequence[2:], start=2):
+        at = at[at + offset < len(octets)]
+        at = at[octets[at + offset] == byte]
+    return at
 
 
 def rows_starting_with(values: pa.Array, prefix: bytes) -> npt.NDArray[np.intp]:

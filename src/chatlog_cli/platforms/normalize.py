@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chatlog_cli.io.arrow_text import contains_bytes, on_rows, utf8_buffers
+from chatlog_cli.io.arrow_text import ODD_SPACES, contains_bytes, has_unclean_bytes, on_rows, utf8_buffers
 from chatlog_cli.io.decode import CONTROL_CHARS_PATTERN
 from chatlog_cli.schema import TIMESTAMP_TYPE
 from chatlog_cli.settings import CHINA_TZ, CHINA_UTC_OFFSET_MS
@@ -27,11 +27,6 @@ _FALLBACK_TIME_RE: Final = re.compile(
 # Excel serial day numbers for 1954..2119: a bare number in that range in a time column is a date.
 _EXCEL_SERIAL_RANGE: Final = (20000.0, 80000.0)
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
-
-
-# What clean_strings replaces or removes besides trimming: control bytes other than tab and line feed (CR
-# included: line ends are unified) and these spaces.
-_ODD_SPACES: Final = tuple(c.encode() for c in "\u00a0\u202f\u3000\ufeff")
 
 
 def constant_column(value: str | None, length: int) -> pa.Array:
@@ -72,31 +67,15 @@ def _replace_unclean(values: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(values, "[\u00a0\u202f\u3000\ufeff]", " ")
 
 
-# Large buffers are scanned in slices that stay in the CPU cache: each NumPy compare makes a temporary as
-# large as its input, and fresh multi-megabyte temporaries cost more in page faults than the compares.
-_SCAN_SLICE: Final = 1 << 18
-
-
 def _needs_cleaning(data: npt.NDArray[np.uint8]) -> bool:
-    longest = max(len(space) for space in _ODD_SPACES)
-    for start in range(0, len(data), _SCAN_SLICE):
-        part = data[start : start + _SCAN_SLICE + longest - 1]  # overlap: a space cut at the slice end
-        controls = part < 0x20
-        if controls.any():
-            low = part[controls]  # mostly line feeds in multi-line messages
-            if ((low != 0x09) & (low != 0x0A)).any():
-                return True
-        if (part == 0x7F).any():
-            return True
-        if (part >= 0x80).any() and any(contains_bytes(part, space) for space in _ODD_SPACES):
-            return True
-    return False
+    # CR counts: clean_strings unifies line ends.
+    return has_unclean_bytes(data, keep=b"\t\n")
 
 
 def _unclean_rows(offsets: npt.NDArray[np.int32], data: npt.NDArray[np.uint8]) -> npt.NDArray[np.intp]:
     """The rows holding any of the bytes `_needs_cleaning` looks for."""
     marks = ((data < 0x20) & (data != 0x09) & (data != 0x0A)) | (data == 0x7F)
-    for space in _ODD_SPACES:
+    for space in ODD_SPACES:
         size = len(data) - len(space) + 1
         if size <= 0:
             continue

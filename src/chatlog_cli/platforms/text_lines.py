@@ -25,10 +25,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chatlog_cli.errors import EncodingError
+from chatlog_cli.io.arrow_text import find_bytes, has_unclean_bytes
 from chatlog_cli.platforms.base import Sample
 
 READ_CHUNK: Final = 8 << 20
-_ODD_SPACES: Final = tuple(c.encode() for c in "\u00a0\u202f\u3000\ufeff")
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -140,24 +140,6 @@ def matches(lines: pa.Array, literal: str, pattern: str) -> pa.Array:
     return pa.array(result)
 
 
-def find_bytes(octets: np.ndarray, sequence: bytes) -> np.ndarray:
-    """Where a sequence of two or more bytes starts, in order.
-
-    The first two bytes are compared as 16-bit words, at even and at odd offsets: two passes over half as many
-    items, and far fewer hits to follow up than the first byte alone would give.
-    """
-    head = sequence[0] | sequence[1] << 8
-    runs = []
-    for shift in (0, 1):
-        pairs = octets[shift : shift + (len(octets) - shift) // 2 * 2].view("<u2")
-        runs.append(np.flatnonzero(pairs == head) * 2 + shift)
-    at = np.sort(np.concatenate(runs), kind="stable")  # two sorted runs: a merge
-    for offset, byte in enumerate(sequence[2:], start=2):
-        at = at[at + offset < len(octets)]
-        at = at[octets[at + offset] == byte]
-    return at
-
-
 def _bare_cr_to_lf(data: bytes) -> bytes:
     """A CR that is not part of CRLF is a line end too (old Mac-style exports)."""
     if b"\r" not in data:
@@ -171,11 +153,8 @@ def _bare_cr_to_lf(data: bytes) -> bytes:
 
 def _needs_cleaning(data: bytes) -> bool:
     """Control characters or NBSP-like spaces in the chunk (checked on the bytes, far cheaper than on lines)."""
-    octets = np.frombuffer(data, dtype=np.uint8)
-    allowed = sum(np.count_nonzero(octets == code) for code in (9, 10, 13))
-    if np.count_nonzero(octets < 32) > allowed or b"\x7f" in data:
-        return True
-    return any(len(find_bytes(octets, space)) for space in _ODD_SPACES if space[:1] in data)
+    # CR is kept: line ends are cut on it before cleaning.
+    return has_unclean_bytes(np.frombuffer(data, dtype=np.uint8), keep=b"\t\n\r")
 
 
 def _clean_lines(lines: pa.Array) -> pa.Array:
