@@ -88,6 +88,10 @@ def ranked_rows(current: Counter[str], previous: Counter[str] | None, total: int
     return rows
 
 
+# Every ranked list ends with the previous period's count and the change (the rows come from `ranked_rows`).
+_VERSUS_PREVIOUS: Final = (Column("previous", "上期", "int"), Column("change", "变化", "change"))
+
+
 def words_table(counter: WordCounter, now: BuyerTexts, before: BuyerTexts | None, top: int) -> Table:
     """Top words by the messages that contain them."""
     current = word_messages(counter, now)
@@ -99,8 +103,7 @@ def words_table(counter: WordCounter, now: BuyerTexts, before: BuyerTexts | None
             Column("word", "词"),
             Column("messages", "消息数", "int"),
             Column("share", "占买家消息", "share"),
-            Column("previous", "上期", "int"),
-            Column("change", "变化", "change"),
+            *_VERSUS_PREVIOUS,
         ),
         rows=ranked_rows(current, previous, now.messages, top),
         notes=[
@@ -128,8 +131,7 @@ def tags_table(ctx: ReportContext, top: int) -> Table:
             Column("tag", "标签"),
             Column("conversations", "会话数", "int"),
             Column("share", "占会话", "share"),
-            Column("previous", "上期", "int"),
-            Column("change", "变化", "change"),
+            *_VERSUS_PREVIOUS,
         ),
         rows=ranked_rows(current, previous, ctx.current.conversations, top),
         notes=["一个会话可有多个标签；一级标签（物流）包含其下的二级标签（物流-发货）。"],
@@ -165,8 +167,7 @@ def questions_table(now: BuyerTexts, before: BuyerTexts | None, top: int) -> Tab
             Column("messages", "次数", "int"),
             Column("variants", "不同问法", "int"),
             Column("share", "占提问", "share"),
-            Column("previous", "上期", "int"),
-            Column("change", "变化", "change"),
+            *_VERSUS_PREVIOUS,
         ),
         rows=rows,
         notes=[
