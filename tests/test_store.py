@@ -123,6 +123,35 @@ def test_repeats_are_numbered_in_file_order_and_folded_white_space_does_not_tell
     ]
 
 
+def test_trim_characters_are_exactly_what_duckdb_trim_removes() -> None:
+    import duckdb
+
+    removed = duckdb.sql(
+        "SELECT list(i ORDER BY i) FROM range(1, 1114112) t(i) "
+        "WHERE (i < 55296 OR i > 57343) "
+        "AND (trim('a' || chr(i::INT)) <> ('a' || chr(i::INT)) OR trim(chr(i::INT) || 'a') <> (chr(i::INT) || 'a'))"
+    ).fetchall()[0][0]
+    assert removed == list(ingest_module.TRIM_CHARACTERS)
+
+
+def test_identity_content_shortcut_equals_trimming_and_folding_every_message() -> None:
+    import random
+
+    import duckdb
+    import pyarrow as pa
+
+    rng = random.Random(7)
+    alphabet = ["在", "吗", "a", " ", "  ", "\t", "\n", "\r", "\f", "\v", "\x85", "\u3000", "\xa0", "\u2028", "\u200b"]
+    texts = ["", " ", "在 吗", "\u3000在", "在\u3000", "a\u0301", None]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(20_000)]
+    rows = pa.table({"content": pa.array(texts, pa.string())})  # noqa: F841 (read by DuckDB by name)
+    mismatches = duckdb.sql(
+        f"SELECT content FROM rows WHERE {ingest_module._CANON} "
+        r"IS DISTINCT FROM coalesce(regexp_replace(trim(content), '\s+', ' ', 'g'), '')"
+    ).fetchall()
+    assert mismatches == []
+
+
 def test_failure_while_moving_files_into_place_leaves_store_unchanged(
     store_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
