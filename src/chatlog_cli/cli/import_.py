@@ -41,6 +41,7 @@ class _TerminalProgress:
             transient=True,
         )
         self.task: TaskID | None = None
+        self.current: str | None = None
 
     def __enter__(self) -> _TerminalProgress:
         self.progress.start()
@@ -50,6 +51,7 @@ class _TerminalProgress:
         self.progress.stop()
 
     def file_started(self, source: Source, index: int, count: int) -> None:
+        self.current = source.label
         self.task = self.progress.add_task(source.name, total=None, index=f"{index + 1}/{count}")
 
     def rows_parsed(self, rows: int) -> None:
@@ -57,6 +59,7 @@ class _TerminalProgress:
             self.progress.advance(self.task, rows)
 
     def file_finished(self, result: FileResult) -> None:
+        self.current = None
         if self.task is not None:
             self.progress.remove_task(self.task)
             self.task = None
@@ -65,6 +68,8 @@ class _TerminalProgress:
 class _PlainProgress:
     """One line per finished file on stderr, for logs and cron mail."""
 
+    current: str | None = None
+
     def __enter__(self) -> _PlainProgress:
         return self
 
@@ -72,12 +77,14 @@ class _PlainProgress:
         return None
 
     def file_started(self, source: Source, index: int, count: int) -> None:
+        self.current = source.label
         self.position = f"{index + 1}/{count}"
 
     def rows_parsed(self, rows: int) -> None:
         return None
 
     def file_finished(self, result: FileResult) -> None:
+        self.current = None
         state = {"imported": "已导入", "already_imported": "已导入过，跳过", "failed": "失败"}[result.status]
         stderr_console().print(
             f"[{self.position}] {result.source}: {state}，新增 {_added(result)}"
@@ -129,8 +136,12 @@ def import_command(
     )
     store_dir = resolve_store_dir(store)
     progress = _TerminalProgress() if stderr_is_terminal() and not json_output else _PlainProgress()
-    with progress:
-        report = import_files(files, store_dir, options, progress)
+    try:
+        with progress:
+            report = import_files(files, store_dir, options, progress)
+    except KeyboardInterrupt:
+        _report_interrupted(progress.current)
+        raise typer.Exit(130) from None
     if json_output:
         print_json(
             {
@@ -144,6 +155,16 @@ def import_command(
         _print_report(report)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _report_interrupted(current: str | None) -> None:
+    """Ctrl-C: the file being imported was rolled back; the ones before it stay imported."""
+    undone = f"{current} 未导入，数据目录保持导入它之前的样子。" if current else "数据目录未被改动。"
+    stderr_console().print(
+        f"[bold yellow]已中断：[/]{undone}之前已完成的文件已保存；重新运行同一命令会跳过它们，只导入其余文件。",
+        markup=True,
+        highlight=False,
+    )
 
 
 def _added(result: FileResult) -> str:

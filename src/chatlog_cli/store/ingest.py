@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Full, Queue
+from types import FrameType
 from typing import Any, Final
 
 import pyarrow as pa
@@ -135,6 +138,38 @@ def _final_sql(*, fills: bool, renumbered: bool, existing: bool, import_id: str)
     return f"SELECT r.* FROM ({rows}) r ANTI JOIN existing e ON r.message_id = e.message_id"
 
 
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C during the import as KeyboardInterrupt, whatever DuckDB turned it into.
+
+    DuckDB reports a statement stopped by Ctrl-C as RuntimeError('Query interrupted'), and a Ctrl-C that lands
+    while it reads a registered Arrow table as an InvalidInputException: either would end the command with a
+    traceback instead of the interrupted-import message. Python's own SIGINT handler is wrapped to notice it.
+    """
+    interrupted = threading.Event()
+    wrapped = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    )
+
+    def noted(signum: int, frame: FrameType | None) -> None:
+        interrupted.set()
+        signal.default_int_handler(signum, frame)
+
+    if wrapped:
+        signal.signal(signal.SIGINT, noted)
+    try:
+        yield
+    except Exception as exc:
+        if interrupted.is_set() or str(exc) == "Query interrupted":
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        if wrapped:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@_interruptible()
 def ingest(
     store: Store,
     parsed: Parsed,
