@@ -87,6 +87,25 @@ def find_bytes(octets: np.ndarray, sequence: bytes) -> np.ndarray:
     return at
 
 
+def rows_containing(values: pa.Array, needle: bytes) -> npt.NDArray[np.intp]:
+    """Positions of the values that contain `needle` (two or more bytes), in order.
+
+    Nulls may be among them (their bytes are unspecified). ~3x faster than `pc.match_substring` on lines of chat.
+    """
+    offsets, data = utf8_buffers(values)
+    at = find_bytes(data, needle)
+    rows = np.searchsorted(offsets, at, side="right") - 1
+    rows = rows[at + len(needle) <= offsets[rows + 1]]  # values are adjacent: a match may run into the next one
+    return np.unique(rows)
+
+
+def rows_ending_in(values: pa.Array, octets: bytes) -> npt.NDArray[np.intp]:
+    """Positions of the non-empty values whose last byte is one of `octets` (nulls may be among them)."""
+    offsets, data = utf8_buffers(values)
+    rows = np.flatnonzero(np.diff(offsets) > 0)
+    return rows[np.isin(data[offsets[1:][rows].astype(np.int64) - 1], np.frombuffer(octets, dtype=np.uint8))]
+
+
 def rows_starting_with(values: pa.Array, prefix: bytes) -> npt.NDArray[np.intp]:
     """Positions of the values that start with `prefix` (nulls may be among them: their bytes are unspecified)."""
     offsets, data = utf8_buffers(values)

@@ -24,17 +24,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from chatlog_cli.io.arrow_text import rows_containing, rows_ending_in
 from chatlog_cli.platforms.base import Parsed, ParseOptions, RowReject, Sample
 from chatlog_cli.platforms.roles import AGENT_MIN_BUYERS, ROBOT_NAME_RE, agent_prefix
 from chatlog_cli.platforms.staging import text_export_batch
-from chatlog_cli.platforms.text_lines import built_ahead, lines_array, matches, scan_file
+from chatlog_cli.platforms.text_lines import built_ahead, lines_array, matches, regex_rows, scan_file
 
 BANNER_TEXT: Final = "以下为一通会话"
 HEADER_RE: Final = re.compile(
     r"^(?P<sender>\S(?:.*?\S)?)[ \t]+(?P<ts>\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{1,2}:\d{1,2})[ \t]*$"
 )
 # Structural lines (RE2 patterns, applied to whole Arrow arrays of lines): banners, end markers, headers.
-_BANNER_PATTERN: Final = BANNER_TEXT
+_BANNER_BYTES: Final = BANNER_TEXT.encode()
 _END_PATTERN: Final = r"^[ \t]*/?\**[ \t]*会话结束(?:_?时间[ \t]*[:：].*)?\**/?[ \t]*$"
 _HEADER_PATTERN: Final = (
     r"^(?P<sender>[^ \t](?:.*?[^ \t])?)[ \t]+(?P<ts>\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{1,2}:\d{1,2})[ \t]*$"
@@ -81,11 +82,15 @@ class _LogScanner:
         if not data:
             return b"", first_line, None
         array, starts = lines_array(data)
-        banner = pc.match_substring(array, _BANNER_PATTERN)
-        end = pc.and_(pc.invert(banner), matches(array, "会话结束", _END_PATTERN))
+        banner = np.zeros(len(array), dtype=bool)
+        banner[rows_containing(array, _BANNER_BYTES)] = True
+        end = matches(array, "会话结束", _END_PATTERN) & ~banner
+        # A header ends in its time stamp (then maybe blanks): the regex runs on such lines only (about half).
         # Matching is a fast DFA scan; extracting sender and time (slower) is done for header lines only.
-        is_header = pc.and_(pc.match_substring_regex(array, _HEADER_PATTERN), pc.invert(pc.or_(banner, end)))
-        structural = pc.or_(is_header, pc.or_(banner, end)).to_numpy(zero_copy_only=False)
+        header_mask = np.zeros(len(array), dtype=bool)
+        header_mask[regex_rows(array, rows_ending_in(array, b"0123456789 \t"), _HEADER_PATTERN)] = True
+        header_mask &= ~(banner | end)
+        structural = header_mask | banner | end
         positions = np.flatnonzero(structural)
         if final:
             stop = len(array)
@@ -94,7 +99,6 @@ class _LogScanner:
         else:
             stop = int(positions[-1])
             positions = positions[:-1]
-        header_mask = is_header.to_numpy(zero_copy_only=False)
         kinds_are_header = header_mask[positions]
         # Each line belongs to the structural line at or before it (-1: before any, in this range).
         owner = np.cumsum(structural[:stop]) - 1

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from chatlog_cli.errors import EncodingError
-from chatlog_cli.io.arrow_text import find_bytes, has_unclean_bytes
+from chatlog_cli.io.arrow_text import find_bytes, has_unclean_bytes, rows_containing
 from chatlog_cli.platforms.base import Sample
 
 READ_CHUNK: Final = 8 << 20
@@ -129,15 +129,11 @@ def lines_array(data: bytes) -> tuple[pa.Array, np.ndarray]:
     return (_clean_lines(lines) if _needs_cleaning(data) else lines), starts
 
 
-def matches(lines: pa.Array, literal: str, pattern: str) -> pa.Array:
-    """Regex match, run only on lines containing a literal the pattern requires (a much cheaper scan)."""
-    candidates = pc.fill_null(pc.match_substring(lines, literal), False)
-    positions = pc.indices_nonzero(candidates).to_numpy()
+def matches(lines: pa.Array, literal: str, pattern: str) -> np.ndarray:
+    """Regex match (a mask), run only on lines containing a literal the pattern requires (a much cheaper scan)."""
     result = np.zeros(len(lines), dtype=bool)
-    if len(positions):
-        hits = pc.match_substring_regex(pc.take(lines, pa.array(positions)), pattern)
-        result[positions] = pc.fill_null(hits, False).to_numpy(zero_copy_only=False)
-    return pa.array(result)
+    result[regex_rows(lines, rows_containing(lines, literal.encode()), pattern)] = True
+    return result
 
 
 def _bare_cr_to_lf(data: bytes) -> bytes:
