@@ -50,6 +50,30 @@ def test_unpadded_times_control_characters_and_tabs(tmp_path: Path) -> None:
     assert rows[0]["content"] == "你好"
 
 
+def test_header_sender_and_time_found_by_position_equal_the_regex_captures() -> None:
+    import random
+
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from chatlog_cli.platforms import jd
+
+    rng = random.Random(11)
+    nicks = ["b", "店铺名-小美", "店铺名 小美", "a\tb", "x(2026-10-01 10:00:00)", "1", "jimi_vender_1", "n 1"]
+    stamps = ["2026-10-01 10:00:00", "2026-1-5 9:03:07", "2026-10-01T10:00:00", "2026-10-01 10:00:0"]
+    lines = []
+    for _ in range(3000):
+        blank = rng.choice([" ", "\t", "  ", " \t", "\t ", "\t\t"])
+        lines.append(rng.choice(nicks) + blank + rng.choice(stamps) + rng.choice(["", "", "", " ", "\t "]))
+    array = pa.array(["正文", *lines, "再见"])  # not starting at the buffer's first byte
+    rows = np.flatnonzero(pc.match_substring_regex(array, jd._HEADER_PATTERN).to_numpy(zero_copy_only=False))
+    assert len(rows) == len(lines)
+    senders, stamps_found = jd._split_headers(array, rows)
+    expected = pc.extract_regex(pc.take(array, pa.array(rows)), jd._HEADER_PATTERN)
+    assert senders.to_pylist() == pc.struct_field(expected, "sender").to_pylist()
+    assert stamps_found.to_pylist() == pc.struct_field(expected, "ts").to_pylist()
+
+
 def test_text_before_any_message_is_rejected_with_its_line(tmp_path: Path) -> None:
     from chatlog_cli.store import Store
 

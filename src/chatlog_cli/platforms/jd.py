@@ -28,7 +28,17 @@ from chatlog_cli.io.arrow_text import rows_containing, rows_ending_in
 from chatlog_cli.platforms.base import Parsed, ParseOptions, RowReject, Sample
 from chatlog_cli.platforms.roles import AGENT_MIN_BUYERS, ROBOT_NAME_RE, agent_prefix
 from chatlog_cli.platforms.staging import text_export_batch
-from chatlog_cli.platforms.text_lines import built_ahead, lines_array, matches, regex_rows, scan_file
+from chatlog_cli.platforms.text_lines import (
+    STAMP_BYTES,
+    LineBytes,
+    built_ahead,
+    lines_array,
+    matches,
+    regex_rows,
+    scan_file,
+    stamps_at,
+    substrings,
+)
 
 BANNER_TEXT: Final = "以下为一通会话"
 HEADER_RE: Final = re.compile(
@@ -137,9 +147,7 @@ class _LogScanner:
         if len(header_rows) == 0:
             self._track_session_state(kinds_are_header)
             return None
-        taken = pc.extract_regex(pc.take(array, pa.array(header_rows)), _HEADER_PATTERN)
-        senders = pc.struct_field(taken, "sender")
-        stamps = pc.struct_field(taken, "ts")
+        senders, stamps = _split_headers(array, header_rows)
         # Content: the lines owned by each header, joined (a list array over the content lines in order).
         struct_index_of_header = np.flatnonzero(kinds_are_header)
         keep = np.isin(content_owner, struct_index_of_header)
@@ -194,6 +202,30 @@ class _LogScanner:
         sessions = firsts["session"]
         ids = pc.take(pa.array(self.conversation_ids, pa.string()), sessions)
         return pa.table([sessions, ids, firsts["sender"]], schema=SESSION_SENDERS_SCHEMA)
+
+
+def _split_headers(lines: pa.Array, rows: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """Sender and time stamp of header lines (rows of `lines` known to match `_HEADER_PATTERN`).
+
+    Nearly every header ends in a blank and an ASCII `YYYY-MM-DD HH:MM:SS`: then that is the stamp and the
+    sender is what comes before it, blanks trimmed, exactly what the pattern captures, found by position
+    (~5x cheaper than extracting with the regex). Other shapes (one-digit fields, trailing blanks) use the regex.
+    """
+    raw = LineBytes.of(lines)
+    starts, ends = raw.starts[rows], raw.ends[rows]
+    at = ends - STAMP_BYTES
+    blank = raw.at(np.maximum(at - 1, starts), ends)
+    shaped = (at - 1 > starts) & ((blank == 0x20) | (blank == 0x09)) & stamps_at(raw, at, ends)
+    cut = np.where(shaped, at, starts)  # other rows: empty ranges (substrings needs them in order, not overlapping)
+    senders = pc.utf8_rtrim(substrings(lines, starts, np.where(shaped, at - 1, starts)), characters=" \t")
+    stamps = substrings(lines, cut, np.where(shaped, ends, starts))
+    if shaped.all():
+        return senders, stamps
+    odd = ~shaped
+    taken = pc.extract_regex(pc.take(lines, pa.array(rows[odd])), _HEADER_PATTERN)
+    mask = pa.array(odd)
+    senders = pc.replace_with_mask(senders, mask, pc.struct_field(taken, "sender"))
+    return senders, pc.replace_with_mask(stamps, mask, pc.struct_field(taken, "ts"))
 
 
 @dataclass(frozen=True)
