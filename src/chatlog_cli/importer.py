@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -121,6 +124,7 @@ def import_files(
     if options.platform is not None and options.platform not in platforms():
         raise UsageError(f"不认识的平台 {options.platform}。可用：{', '.join(platforms())}。")
     forced = _forced_format(options)
+    _import_pandas_meanwhile()
     sources, missing = expand_inputs(arguments)
     if not sources and not missing:
         raise UsageError("没有找到要导入的文件（目录为空？）。")
@@ -143,6 +147,17 @@ def import_files(
     if any(r.kind == "sessions" or r.platform == "jd" for r in results if r.status == "imported"):
         matching = session_matching(store)
     return ImportReport(store_dir, results, matching)
+
+
+def _import_pandas_meanwhile() -> None:
+    """Start importing pandas on a thread: pyarrow imports it on its first NumPy conversion (~0.3 s).
+
+    Until then the first file is hashed, read from its workbook or parsed as CSV, all of which release the GIL,
+    so the import costs next to nothing here instead of 0.3 s of the first file's time (~10% of a 300k-row
+    workbook).
+    """
+    if "pandas" not in sys.modules:
+        threading.Thread(target=importlib.import_module, args=("pandas",), name="chatlog-pandas", daemon=True).start()
 
 
 def _forced_format(options: ImportOptions) -> ExportFormat | None:

@@ -39,6 +39,7 @@ from chatlog_cli.platforms.text_lines import (
     stamps_at,
     substrings,
 )
+from chatlog_cli.schema import empty_table
 
 BANNER_TEXT: Final = "以下为一通会话"
 HEADER_RE: Final = re.compile(
@@ -195,7 +196,7 @@ class _LogScanner:
     def session_senders(self) -> pa.Table:
         """(session, conversation_id, sender) for every sender of every session, in order of first appearance."""
         if not self.senders:
-            return SESSION_SENDERS_SCHEMA.empty_table()
+            return empty_table(SESSION_SENDERS_SCHEMA)
         merged = pa.concat_tables(self.senders)
         firsts = merged.group_by(["session", "sender"], use_threads=False).aggregate([("first_min", "min")])
         firsts = firsts.sort_by("first_min_min")

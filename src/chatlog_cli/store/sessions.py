@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chatlog_cli.schema import SESSION_SCHEMA, SESSION_STAGING_SCHEMA
+from chatlog_cli.schema import SESSION_SCHEMA, SESSION_STAGING_SCHEMA, empty_table
 from chatlog_cli.store.store import Store, atomic_write_parquet
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def ingest_sessions(store: Store, parsed: Parsed, *, import_id: str) -> SessionI
         if stored:
             con.execute("CREATE TEMP TABLE stored AS SELECT * FROM read_parquet(?)", [stored])
         else:
-            con.register("stored", SESSION_SCHEMA.empty_table())
+            con.register("stored", empty_table(SESSION_SCHEMA))
         # Within one file a session id repeats only as an exact duplicate row: keep the first.
         new = con.sql(
             f"SELECT * EXCLUDE (n), '{import_id}' AS import_id FROM ("

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from chatlog_cli import __version__
 from chatlog_cli.errors import SchemaVersionError, StoreError, StoreLockedError
-from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, SCHEMA_VERSION, SCHEMA_VERSION_KEY
+from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, SCHEMA_VERSION, SCHEMA_VERSION_KEY, empty_table
 from chatlog_cli.settings import DEFAULT_STORE_DIR, LOCK_TIMEOUT_SECONDS, STORE_ENV_VAR
 
 MARKER: Final = "chatlog-store.json"
@@ -194,7 +194,7 @@ class Store:
     def import_log(self) -> pa.Table:
         """The import log (empty when nothing was imported yet)."""
         if not self.import_log_path.exists():
-            return IMPORT_LOG_SCHEMA.empty_table()
+            return empty_table(IMPORT_LOG_SCHEMA)
         # ParquetFile, not read_table: read_table loads pyarrow.dataset (and pandas), slowing every command.
         return pq.ParquetFile(self.import_log_path).read()
 
@@ -267,7 +267,7 @@ class Store:
         """All committed messages (for small stores and tests; large reads should use DuckDB)."""
         files = self.message_files()
         if not files:
-            return SCHEMA.empty_table() if columns is None else SCHEMA.empty_table().select(columns)
+            return empty_table(SCHEMA) if columns is None else empty_table(SCHEMA).select(columns)
         tables = [pq.read_table(f, columns=columns, schema=SCHEMA) for f in files]
         for table, path in zip(tables, files, strict=True):
             check_schema_version(table.schema, path)
@@ -277,7 +277,7 @@ class Store:
         """All committed rejected rows."""
         files = self.reject_files()
         if not files:
-            return REJECT_SCHEMA.empty_table()
+            return empty_table(REJECT_SCHEMA)
         return pa.concat_tables([pq.read_table(f, schema=REJECT_SCHEMA) for f in files])
 
     # Writing (under `writing()`)

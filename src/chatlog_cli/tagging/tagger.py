@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chatlog_cli.schema import CONTENT, MESSAGE_ID, SENDER_ROLE, TAG_SCHEMA
+from chatlog_cli.schema import CONTENT, MESSAGE_ID, SENDER_ROLE, TAG_SCHEMA, empty_table
 from chatlog_cli.tagging.matcher import Matcher, Occurrences
 from chatlog_cli.tagging.rules import RuleSet
 
@@ -69,7 +69,7 @@ class Tagger:
 
     def tag_table_with_rows(self, messages: pa.Table) -> tuple[pa.Table, np.ndarray]:
         """`tag_table`, and for each tag row the index of its message in `messages`."""
-        none = (TAG_SCHEMA.empty_table(), np.zeros(0, dtype=np.int64))
+        none = (empty_table(TAG_SCHEMA), np.zeros(0, dtype=np.int64))
         content = pc.fill_null(messages.column(CONTENT), "").combine_chunks()
         encoded = pc.dictionary_encode(content)
         texts = encoded.dictionary
@@ -97,7 +97,7 @@ class Tagger:
         has_hit[hit_text] = True
         tagged = np.flatnonzero(has_hit[text_of_message])
         if not len(tagged):
-            return TAG_SCHEMA.empty_table(), np.zeros(0, dtype=np.int64)
+            return empty_table(TAG_SCHEMA), np.zeros(0, dtype=np.int64)
         # Messages that share a text and a role share their tag rows: compute each combination once.
         combo = text_of_message[tagged] * len(role_names) + role_of_message[tagged]
         combos, combo_of_message = np.unique(combo, return_inverse=True)
