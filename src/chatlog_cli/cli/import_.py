@@ -123,7 +123,8 @@ def import_command(
     """Import chat-record exports (聊天记录) into the store; re-importing adds nothing twice.
 
     The platform and format are detected from each file's content. Exit status: 0 all files imported,
-    1 some file failed (the others still import), 2 usage error.
+    1 some file failed (the others still import), 2 usage error, 130 stopped with Ctrl-C (the file being
+    imported is rolled back; the files before it stay imported).
     """
     from chatlog_cli.importer import ImportOptions, import_files
     from chatlog_cli.platforms.base import ParseOptions
