@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import sys
@@ -157,7 +158,12 @@ def _import_pandas_meanwhile() -> None:
     workbook).
     """
     if "pandas" not in sys.modules:
-        threading.Thread(target=importlib.import_module, args=("pandas",), name="chatlog-pandas", daemon=True).start()
+        threading.Thread(target=_import_quietly, args=("pandas",), name="chatlog-pandas", daemon=True).start()
+
+
+def _import_quietly(module: str) -> None:
+    with contextlib.suppress(Exception):  # whoever imports it next gets the error, where it belongs
+        importlib.import_module(module)
 
 
 def _forced_format(options: ImportOptions) -> ExportFormat | None:
