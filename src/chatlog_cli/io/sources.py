@@ -63,7 +63,10 @@ class Source:
             return cached
         digest = hashlib.sha256()
         with self.open() as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
+            # 4 MB reads: after each read and hash (both release the GIL) the GIL is taken back, which waits up
+            # to 5 ms while the importer's background thread runs Python; per 150 MB, 1 MB reads took 0.33 s
+            # then and 4 MB reads 0.25 s (0.13 and 0.14 s alone).
+            for chunk in iter(lambda: handle.read(4 << 20), b""):
                 digest.update(chunk)
         value = digest.hexdigest()
         self._cache["sha256"] = value
