@@ -748,9 +748,11 @@ class TimedConnection:
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._con, name)
+        clock = self._clock
+        if name == "cursor":  # each file's own connection to the import run's database
+            return lambda: TimedConnection(attribute(), clock)
         if name not in ("execute", "sql"):
             return attribute
-        clock = self._clock
 
         def timed(query: str, *args: Any, **kwargs: Any) -> Any:
             if name == "execute":

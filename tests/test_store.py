@@ -86,6 +86,19 @@ def test_overlapping_exports_add_only_new_messages(tmp_path: Path) -> None:
     assert len({m["message_id"] for m in messages(store_dir)}) == 15
 
 
+def test_overlapping_exports_imported_in_one_run_add_only_new_messages(tmp_path: Path) -> None:
+    """Files of one run share the ids the run has stored so far, also of a month an earlier file of it began."""
+    week1, week2, week3 = tmp_path / "week1.log", tmp_path / "week2.txt", tmp_path / "week3.log"
+    week1.write_text("".join(_jd_session(f"b{d}", d) for d in ("12", "13", "14")), encoding="utf-8")
+    week2.write_text("".join(_jd_session(f"b{d}", d) for d in ("14", "15", "16", "31")), encoding="gb18030")
+    november = _jd_session("b01", "31").replace("2026-10-31", "2026-11-01")
+    week3.write_text(_jd_session("b31", "31") + november + _jd_session("b12", "12"), encoding="utf-8")
+    store_dir = tmp_path / "store"
+    results = run_import([week1, week2, week3], store_dir).files
+    assert [(r.messages_added, r.duplicates_skipped) for r in results] == [(9, 0), (9, 3), (3, 6)]
+    assert len({m["message_id"] for m in messages(store_dir)}) == len(messages(store_dir)) == 21
+
+
 def test_identical_repeated_messages_are_kept_apart(tmp_path: Path) -> None:
     log = tmp_path / "twice.log"
     log.write_text(

@@ -19,7 +19,7 @@ from chatlog_cli.io.sources import Source, expand_inputs
 from chatlog_cli.platforms import detect, get_format, platforms
 from chatlog_cli.platforms.base import ExportFormat, Parsed, ParseOptions, Sample
 from chatlog_cli.platforms.mapping import load_mapping
-from chatlog_cli.store.ingest import ingest, write_rejects
+from chatlog_cli.store.ingest import Ingestion, ingest, write_rejects
 from chatlog_cli.store.sessions import SessionMatching, ingest_sessions, session_matching
 from chatlog_cli.store.store import REDACTION_INFO, Store, new_import_id
 
@@ -136,11 +136,11 @@ def import_files(
         raise StoreError(
             f"{store.root} 是脱敏副本（chatlog redact 生成），不能再导入原始聊天记录。请导入到原数据目录（--store）。"
         )
-    with store.writing():
+    with store.writing(), Ingestion(store) as ingestion:
         for index, source in enumerate(sources):
             if progress is not None:
                 progress.file_started(source, index, len(sources))
-            result = _import_one(store, source, options, forced, progress)
+            result = _import_one(store, source, options, forced, progress, ingestion)
             results.append(result)
             if progress is not None:
                 progress.file_finished(result)
@@ -182,6 +182,7 @@ def _import_one(
     options: ImportOptions,
     forced: ExportFormat | None,
     progress: ImportProgress | None,
+    ingestion: Ingestion,
 ) -> FileResult:
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC)
@@ -218,6 +219,7 @@ def _import_one(
             source_label=source.label,
             gap_minutes=options.parse.session_gap_minutes,
             on_rows=progress.rows_parsed if progress is not None else None,
+            ingestion=ingestion,
         )
         result.encoding = parsed.encoding
         result.rows_read = parsed.stats.rows_read

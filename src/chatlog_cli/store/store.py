@@ -202,8 +202,14 @@ class Store:
         """Ids of imports whose files are part of the store."""
         return set(self.import_log().column("import_id").to_pylist())
 
-    def _message_files(self) -> list[Path]:
-        return sorted(self.messages_dir.glob("platform=*/month=*/*.parquet")) if self.messages_dir.exists() else []
+    def _message_files(self, platform: str | None = None, months: set[str] | None = None) -> list[Path]:
+        if not self.messages_dir.exists():
+            return []
+        if platform is None or months is None:
+            return sorted(self.messages_dir.glob("platform=*/month=*/*.parquet"))
+        # Only the partitions asked for: an import asks once per file, and a store holds thousands of files.
+        folder = self.messages_dir / f"platform={platform}"
+        return sorted(path for month in months for path in (folder / f"month={month}").glob("*.parquet"))
 
     def _reject_files(self) -> list[Path]:
         return sorted(self.rejects_dir.glob("*.parquet")) if self.rejects_dir.exists() else []
@@ -247,7 +253,7 @@ class Store:
         """Committed message files, optionally only some partitions."""
         committed = self.committed_import_ids()
         files = []
-        for path in self._message_files():
+        for path in self._message_files(platform, months):
             part_platform = path.parent.parent.name.removeprefix("platform=")
             part_month = path.parent.name.removeprefix("month=")
             if platform is not None and part_platform != platform:
