@@ -110,6 +110,10 @@ class Store:
         self.models_dir = root / "models"
         self.tmp_dir = root / ".tmp"
         self.import_log_path = root / "imports.parquet"
+        # While this object holds the write lock nobody else changes the log: it is read once, then kept (an
+        # import of hundreds of small files consulted it three times per file).
+        self._writing = False
+        self._held_log: pa.Table | None = None
 
     # Opening
 
@@ -166,10 +170,12 @@ class Store:
                 f"另一个 chatlog 进程正在写入数据目录 {self.root}（已等待 {timeout:.0f} 秒）。"
                 "请等它完成后再试；数据不会因此损坏。"
             ) from None
+        self._writing = True
         try:
             self.recover()
             yield
         finally:
+            self._writing, self._held_log = False, None
             lock.release()
 
     def recover(self) -> list[Path]:
@@ -193,10 +199,16 @@ class Store:
 
     def import_log(self) -> pa.Table:
         """The import log (empty when nothing was imported yet)."""
+        if self._held_log is not None:
+            return self._held_log
         if not self.import_log_path.exists():
-            return empty_table(IMPORT_LOG_SCHEMA)
-        # ParquetFile, not read_table: read_table loads pyarrow.dataset (and pandas), slowing every command.
-        return pq.ParquetFile(self.import_log_path).read()
+            log = empty_table(IMPORT_LOG_SCHEMA)
+        else:
+            # ParquetFile, not read_table: read_table loads pyarrow.dataset (and pandas), slowing every command.
+            log = pq.ParquetFile(self.import_log_path).read()
+        if self._writing:
+            self._held_log = log
+        return log
 
     def committed_import_ids(self) -> set[str]:
         """Ids of imports whose files are part of the store."""
@@ -293,6 +305,8 @@ class Store:
         entry = pa.Table.from_pylist([row], schema=IMPORT_LOG_SCHEMA)
         log = pa.concat_tables([self.import_log().cast(IMPORT_LOG_SCHEMA), entry])
         atomic_write_parquet(log, self.import_log_path)
+        if self._writing:
+            self._held_log = log
 
     def find_import_by_hash(self, sha256: str) -> dict[str, Any] | None:
         """An earlier import of a file with the same content."""
