@@ -98,7 +98,8 @@ class Ingestion:
     A directory of hundreds of small exports (a message-manager TXT per contact) used to pay, per file, ~20 ms
     for opening a database and a read of every stored id of the months it touches, which grows with each file
     the run adds. Now each file gets a cursor of its own (its temporary tables go with it), and the ids of a
-    stored Parquet file are read into `stored_ids` once per run, when a file first touches its month.
+    stored Parquet file are read into `stored_ids` once per run, when a file first touches its partition
+    (platform and month); a file's new rows are checked against the ids of its own partitions only.
     """
 
     def __init__(self, store: Store) -> None:
@@ -122,20 +123,28 @@ class Ingestion:
         """A connection of its own to the run's database."""
         if self._database is None:
             self._database = _connect(self.store)
-            self._database.execute("CREATE TABLE stored_ids (message_id VARCHAR)")
+            self._database.execute("CREATE TABLE stored_ids (partition VARCHAR, message_id VARCHAR)")
         con = self._database.cursor()
         con.execute("SET enable_progress_bar = false")
         return con
 
     def read_ids(self, con: Any, files: list[Path]) -> None:
-        """Make sure the ids of these stored files are in `stored_ids`.
+        """Make sure the ids of these stored files are in `stored_ids`, with their partition (`partition_key`)."""
+        unread: dict[str, list[str]] = {}
+        for file in files:
+            if file not in self._read:
+                key = partition_key(
+                    file.parent.parent.name.removeprefix("platform="), file.parent.name.removeprefix("month=")
+                )
+                unread.setdefault(key, []).append(str(file))
+        for key, paths in unread.items():
+            con.execute("INSERT INTO stored_ids SELECT ?, message_id FROM read_parquet(?)", [key, paths])
+        self._read.update(files)
 
-        Stored ids of other months may be there too: harmless, as an id includes the platform and the second.
-        """
-        unread = [f for f in files if f not in self._read]
-        if unread:
-            con.execute("INSERT INTO stored_ids SELECT message_id FROM read_parquet(?)", [[str(f) for f in unread]])
-            self._read.update(unread)
+
+def partition_key(platform: str, month: str) -> str:
+    """How `stored_ids` names a partition of the store."""
+    return f"{platform}/{month}"
 
 
 # The identity key: identical (thread, second, sender, content) messages are numbered, not merged. Such repeats
@@ -162,7 +171,7 @@ FROM staged WHERE rowid IN (SELECT row_key FROM candidates)
 """
 
 
-def _final_sql(*, fills: bool, renumbered: bool, existing: bool, import_id: str) -> str:
+def _final_sql(*, fills: bool, renumbered: bool, stored: list[str], import_id: str) -> str:
     """Staged rows with their fills and ids, minus stored ones: streamed to the Parquet writer."""
     filled = {"conversation_id", "sender_role", "buyer", "agent"} if fills else set()
     columns = ", ".join(
@@ -179,9 +188,11 @@ def _final_sql(*, fills: bool, renumbered: bool, existing: bool, import_id: str)
         f"SELECT {message_id} AS message_id, {columns}, '{import_id}' AS import_id, "
         f"strftime({local_time_sql('st.sent_at')}, '%Y-%m') AS month FROM staged st {' '.join(joins)}"
     )
-    if not existing:
+    if not stored:
         return rows
-    return f"SELECT r.* FROM ({rows}) r ANTI JOIN stored_ids e ON r.message_id = e.message_id"
+    keys = ", ".join("'" + key.replace("'", "''") + "'" for key in stored)
+    ids = f"(SELECT message_id FROM stored_ids WHERE partition IN ({keys}))"
+    return f"SELECT r.* FROM ({rows}) r ANTI JOIN {ids} e ON r.message_id = e.message_id"
 
 
 @contextmanager
@@ -273,7 +284,8 @@ def ingest(
             f"strftime(max({LOCAL_TIME_SQL}), '%Y-%m-%d %H:%M:%S') FROM staged"
         ).fetchall()[0]
         # Not sorted: sorting every column cost ~1.5 s per 1M messages, and readers order what they show.
-        new_rows = con.sql(_final_sql(fills=fills, renumbered=renumbered, existing=bool(existing), import_id=import_id))
+        stored = [partition_key(platform, month) for platform, month in partitions] if existing else []
+        new_rows = con.sql(_final_sql(fills=fills, renumbered=renumbered, stored=stored, import_id=import_id))
         added = write_partitions(store, new_rows.to_arrow_reader(ROW_GROUP_ROWS), import_id)
         write_rejects(store, parsed, import_id, source_label)
     finally:
