@@ -4,12 +4,14 @@
     python benchmarks/bench_import.py --n 20000        # a quick run
     python benchmarks/bench_import.py --write-docs     # also record the results in docs/performance.md
     python benchmarks/bench_import.py --profile jd-log # where one import's time goes: stages, then cProfile
+    python benchmarks/bench_import.py --formats jd-many --many-files 20 --many-n 10000   # a quick many-files run
 
 Inputs are synthetic, seeded and cached in --workdir (regenerated only when N, the seed or the generator
 changes). Seven formats, one per registered platform format (detected by content) plus a mapped one: a JD chat
 log (UTF-8), a Pinduoduo CSV (UTF-8 with BOM), a Douyin-style XLSX read through a column mapping, a Taobao
 account TXT (GBK, CRLF), a Taobao message-manager TXT (UTF-8), a Taobao per-message XLSX and a Youzan
-session-detail XLSX.
+session-detail XLSX. One more scenario, `jd-many`, is a directory of small JD logs (--many-files of them,
+--many-n messages in all) imported as one argument: what each file costs on top of its messages.
 
 Per format, in a fresh empty store: (a) import the file; (b) import a copy with the same messages but
 different bytes (JD: CRLF line endings; CSV: re-encoded as GB18030; Taobao account TXT: UTF-8 with LF;
@@ -25,11 +27,13 @@ the inputs or chatlog: inputs are generated in children of their own and the par
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import cProfile
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import os
 import platform
@@ -46,11 +50,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
+
+if TYPE_CHECKING:  # the parent process never imports chatlog (see the module docstring)
+    from chatlog_cli.importer import FileResult
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 GENERATOR_VERSION: Final = 4  # bump when the generated content changes: cached inputs are then regenerated
-FORMATS: Final = ("jd-log", "pdd-csv", "xlsx-mapped", "taobao-txt", "taobao-im", "taobao-sheet", "youzan-xlsx")
+FORMATS: Final = (
+    "jd-log", "pdd-csv", "xlsx-mapped", "taobao-txt", "taobao-im", "taobao-sheet", "youzan-xlsx", "jd-many",
+)  # fmt: skip
+# Scenarios whose input is a directory of small exports, and the format each of its files is written in: one
+# generator stream cut into consecutive whole conversations, one file per chunk (Taobao's message manager writes
+# a TXT per contact, JD consoles a log per day). The issue sets no target for them: the speed column says n/a.
+MANY_FILES: Final = {"jd-many": "jd-log"}
+CONVERSATION_MAX: Final = 12  # messages; a file of the many-files scenarios holds at least one whole conversation
 TARGETS: Final = {
     "jd-log": 200_000,
     "pdd-csv": 500_000,
@@ -70,6 +84,7 @@ DETECTED: Final = {
     "taobao-im": "taobao-im",
     "taobao-sheet": "taobao-sheet",
     "youzan-xlsx": "youzan",
+    "jd-many": "jd-log",
 }
 TAOBAO_STYLES: Final = ("taobao-txt", "taobao-im", "taobao-sheet")
 BOT_STYLES: Final = ("jd-log", *TAOBAO_STYLES, "youzan-xlsx")
@@ -359,7 +374,7 @@ class ContentGenerator:
         expected = max(1, n // 10)
         made = number = 0
         while made < n:
-            size = min(rng.randint(8, 12), n - made)
+            size = min(rng.randint(8, CONVERSATION_MAX), n - made)
             offset = int((number + rng.random()) * (MONTH_SECONDS - 3600) / expected)
             when = MONTH_START + dt.timedelta(seconds=min(offset, MONTH_SECONDS - 3600))
             buyer = self.buyers[rng.randrange(POOL)]
@@ -451,7 +466,7 @@ XLSX_HEADER: Final = ["会话编号", "顾客昵称", "接待客服", "发送人
 
 def write_xlsx(convs: Iterator[Conversation], path: Path, copy: Path) -> None:
     """A workbook (openpyxl write-only: inline strings, as streaming exporters write) and a copy with a zip comment."""
-    import openpyxl  # type: ignore[import-untyped]
+    import openpyxl
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("会话明细")
@@ -598,19 +613,61 @@ WRITERS: Final = {
 }
 
 
-def input_paths(workdir: Path, name: str, n: int, seed: int) -> tuple[Path, Path, Path]:
-    """(file, copy, manifest) for a format."""
+def write_many(name: str, n: int, files: int, seed: int, directory: Path, copies: Path) -> None:
+    """A directory of `files` exports with n messages in all (part-0001.log, …), and one of their copies.
+
+    One generator stream, cut into consecutive chunks of whole conversations: the same messages as the single
+    file of n messages, so the two scenarios differ only in how many files carry them.
+    """
+    style = MANY_FILES[name]
+    writer, ext = WRITERS[style]
+    directory.mkdir(parents=True)
+    copies.mkdir(parents=True)
+    convs = ContentGenerator(seed, style).conversations(n)
+    for number, chunk in enumerate(chunks(convs, n // files, files), start=1):
+        part = f"part-{number:04d}.{ext}"
+        writer(chunk, directory / part, copies / part)
+
+
+def chunks(convs: Iterator[Conversation], per_file: int, files: int) -> Iterator[Iterator[Conversation]]:
+    """Consecutive conversations, grouped by the file they go to: a new file every `per_file` messages.
+
+    A conversation goes to the file its first message falls in, so with per_file >= CONVERSATION_MAX no file is
+    empty and there are exactly `files` of them; the last one also takes the remainder of n / files.
+    """
+    made = 0
+
+    def file_index(conv: Conversation) -> int:
+        nonlocal made
+        index = min(made // per_file, files - 1)
+        made += len(conv.messages)
+        return index
+
+    for _, group in itertools.groupby(convs, key=file_index):
+        yield group
+
+
+def input_paths(workdir: Path, name: str, n: int, seed: int, files: int = 1) -> tuple[Path, Path, Path]:
+    """(file, copy, manifest) for a format; a many-files scenario's file and copy are directories."""
+    if name in MANY_FILES:
+        stem = workdir / f"{name}-n{n}-f{files}-s{seed}"
+        return stem, Path(f"{stem}-copy"), stem.with_suffix(".json")
     ext = WRITERS[name][1]
     stem = workdir / f"{name}-n{n}-s{seed}"
     return stem.with_suffix(f".{ext}"), Path(f"{stem}-copy.{ext}"), stem.with_suffix(".json")
 
 
-def generate(name: str, n: int, seed: int, workdir: Path) -> None:
+def generate(name: str, n: int, seed: int, workdir: Path, files: int = 1) -> None:
     """Child process: write a format's file and copy, then its manifest (written last: marks them complete)."""
-    path, copy, manifest = input_paths(workdir, name, n, seed)
+    path, copy, manifest = input_paths(workdir, name, n, seed, files)
     started = time.perf_counter()
     tmp_path, tmp_copy = path.with_name(path.name + ".tmp"), copy.with_name(copy.name + ".tmp")
-    WRITERS[name][0](ContentGenerator(seed, name).conversations(n), tmp_path, tmp_copy)
+    if name in MANY_FILES:
+        for directory in (tmp_path, tmp_copy, path, copy):  # an interrupted or outdated run's: replace() needs none
+            shutil.rmtree(directory, ignore_errors=True)
+        write_many(name, n, files, seed, tmp_path, tmp_copy)
+    else:
+        WRITERS[name][0](ContentGenerator(seed, name).conversations(n), tmp_path, tmp_copy)
     tmp_path.replace(path)
     tmp_copy.replace(copy)
     info = {
@@ -618,31 +675,41 @@ def generate(name: str, n: int, seed: int, workdir: Path) -> None:
         "format": name,
         "n": n,
         "seed": seed,
-        "sizes": [path.stat().st_size, copy.stat().st_size],
+        "sizes": [footprint(path), footprint(copy)],
         "seconds": round(time.perf_counter() - started, 1),
     }
     manifest.write_text(json.dumps(info), encoding="utf-8")
 
 
-def cached(name: str, n: int, seed: int, workdir: Path) -> bool:
-    path, copy, manifest = input_paths(workdir, name, n, seed)
+def footprint(path: Path) -> int | list[int]:
+    """What the cache check compares: a file's size; a directory's number of files and their total size."""
+    if path.is_dir():
+        sizes = [p.stat().st_size for p in path.iterdir() if p.is_file()]
+        return [len(sizes), sum(sizes)]
+    return path.stat().st_size
+
+
+def cached(name: str, n: int, seed: int, workdir: Path, files: int = 1) -> bool:
+    path, copy, manifest = input_paths(workdir, name, n, seed, files)
     try:
         info = json.loads(manifest.read_text(encoding="utf-8"))
-        sizes = [path.stat().st_size, copy.stat().st_size]
+        sizes = [footprint(path), footprint(copy)]
     except (OSError, ValueError):
         return False
     return bool(info.get("generator") == GENERATOR_VERSION and info.get("sizes") == sizes)
 
 
-def prepare(name: str, n: int, seed: int, workdir: Path) -> tuple[Path, Path]:
+def prepare(name: str, n: int, seed: int, workdir: Path, files: int = 1) -> tuple[Path, Path]:
     """The format's inputs, generated in a child process unless cached."""
     workdir.mkdir(parents=True, exist_ok=True)
-    path, copy, manifest = input_paths(workdir, name, n, seed)
-    if cached(name, n, seed, workdir):
-        print(f"  {name}: reusing {path.name} ({n:,} messages, seed {seed})", file=sys.stderr)
+    path, copy, manifest = input_paths(workdir, name, n, seed, files)
+    what = f"{n:,} messages" + (f" in {files:,} files" if name in MANY_FILES else "")
+    if cached(name, n, seed, workdir, files):
+        print(f"  {name}: reusing {path.name} ({what}, seed {seed})", file=sys.stderr)
         return path, copy
-    print(f"  {name}: generating {n:,} messages …", file=sys.stderr, end="", flush=True)
-    subprocess.run([sys.executable, __file__, "--generate", name, str(n), str(seed), str(workdir)], check=True)
+    print(f"  {name}: generating {what} …", file=sys.stderr, end="", flush=True)
+    command = [sys.executable, __file__, "--generate", name, str(n), str(seed), str(workdir), str(files)]
+    subprocess.run(command, check=True)
     print(f" {json.loads(manifest.read_text(encoding='utf-8'))['seconds']} s", file=sys.stderr)
     return path, copy
 
@@ -793,17 +860,9 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         profiler.disable()
         profiler.dump_stats(spec["profile"])
     seconds = time.perf_counter() - started
-    result = report.files[0]
     measured: dict[str, Any] = {
         "seconds": seconds,
-        "status": result.status,
-        "error": result.error,
-        "format": result.format,
-        "rows": result.rows_read,
-        "added": result.messages_added,
-        "duplicates": result.duplicates_skipped,
-        "rejected": result.rejected_rows,
-        "unknown_roles": result.unknown_roles,
+        **outcome(report.files),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "hwm_mb": vm_hwm_mb(),
     }
@@ -814,9 +873,42 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         for i, stage in enumerate(stages[:-1]):  # the parser finishes inside the staging statement: list it after
             if stage[0].lstrip().startswith("of which"):
                 stages[i], stages[i + 1] = stages[i + 1], stage
-        measured["stages"] = stages
+        measured["stages"] = merged(stages) if len(report.files) > 1 else stages
         measured["stage_hooks_missing"] = clock.missing
     return measured
+
+
+def outcome(files: list[FileResult]) -> dict[str, Any]:
+    """What the import did, summed over its files (a directory is imported as one argument: many results)."""
+    return {
+        "files": len(files),
+        "status": status(files),
+        "error": next((f.error for f in files if f.error), None),  # the first: the others are usually alike
+        "formats": sorted({f.format for f in files}, key=str),
+        "rows": sum(f.rows_read for f in files),
+        "added": sum(f.messages_added for f in files),
+        "duplicates": sum(f.duplicates_skipped for f in files),
+        "rejected": sum(f.rejected_rows for f in files),
+        "unknown_roles": sum(f.unknown_roles for f in files),
+    }
+
+
+def status(files: list[FileResult]) -> str:
+    """The files' status when they all agree (always so for one file), else how many files had each."""
+    counts = collections.Counter(f.status for f in files)
+    if len(counts) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{name} ×{count}" for name, count in sorted(counts.items()))
+
+
+def merged(stages: list[list[Any]]) -> list[list[Any]]:
+    """Stages of many files, one line per label (in order of first appearance), with how often it ran."""
+    seconds: dict[str, float] = {}
+    calls: dict[str, int] = {}
+    for label, spent in stages:
+        seconds[label] = seconds.get(label, 0.0) + spent
+        calls[label] = calls.get(label, 0) + 1
+    return [[label if calls[label] == 1 else f"{label} (×{calls[label]})", spent] for label, spent in seconds.items()]
 
 
 def child_command(
@@ -850,27 +942,39 @@ class Row:
 
     def markdown(self) -> str:
         r = self.result
+        target = TARGETS.get(self.name)  # none for the many-files scenarios
+        target_cell = "—" if target is None else f"{target:,}"
         if "crashed" in r:
-            return f"| {self.name} | {self.label} | {self.n:,} | — | — | {TARGETS[self.name]:,} | — | — | — | FAIL |"
+            return f"| {self.name} | {self.label} | {self.n:,} | — | — | {target_cell} | — | — | — | FAIL |"
         rate = self.n / r["seconds"]
-        speed = "pass" if rate >= TARGETS[self.name] else "FAIL"
+        speed = "n/a" if target is None else "pass" if rate >= target else "FAIL"
         memory = "pass" if r["peak_mb"] < MEMORY_TARGET_MB else "FAIL"
         check = "FAIL" if self.problems else "ok"
         return (
-            f"| {self.name} | {self.label} | {self.n:,} | {r['seconds']:.2f} | {rate:,.0f} | {TARGETS[self.name]:,} "
+            f"| {self.name} | {self.import_label()} | {self.n:,} | {r['seconds']:.2f} | {rate:,.0f} | {target_cell} "
             f"| {speed} | {r['peak_mb']:,.0f} | {memory} | {check} |"
         )
 
+    def import_label(self) -> str:
+        """The import column: for a directory, also its files and files/s (the per-file cost is the point)."""
+        r = self.result
+        if self.name not in MANY_FILES or "crashed" in r:
+            return self.label
+        return f"{self.label}; {r['files']:,} files, {r['files'] / r['seconds']:,.1f} files/s"
 
-def check(result: dict[str, Any], n: int, fresh: bool, detected: str | None = None) -> list[str]:
+
+def check(result: dict[str, Any], n: int, fresh: bool, detected: str | None = None, files: int = 1) -> list[str]:
     """What is wrong with a measurement, if anything."""
     if "crashed" in result:
         return ["child process crashed:\n    " + "\n    ".join(result["crashed"])]
     problems = []
+    if result["files"] != files:
+        problems.append(f"{result['files']:,} files imported, expected {files:,}")
     if result["status"] != "imported":
         problems.append(f"status {result['status']!r} (error: {result['error']})")
-    if detected is not None and result["format"] != detected:
-        problems.append(f"detected as {result['format']!r}, expected {detected!r}")
+    if detected is not None and result["formats"] != [detected]:
+        shown = ", ".join(repr(f) for f in result["formats"])
+        problems.append(f"detected as {shown}, expected {detected!r}")
     added, duplicates, rejected = result["added"], result["duplicates"], result["rejected"]
     expected = (n, 0) if fresh else (0, n)
     if (added, duplicates) != expected:
@@ -884,8 +988,16 @@ def check(result: dict[str, Any], n: int, fresh: bool, detected: str | None = No
     return problems
 
 
-def bench_format(name: str, n: int, args: argparse.Namespace) -> list[Row]:
-    path, copy = prepare(name, n, args.seed, args.workdir)
+def input_size(name: str, args: argparse.Namespace) -> tuple[int, int]:
+    """(messages, files) of a format's input."""
+    if name in MANY_FILES:
+        return args.many_n, args.many_files
+    return (args.xlsx_n if name in XLSX_FORMATS else args.n), 1
+
+
+def bench_format(name: str, args: argparse.Namespace) -> list[Row]:
+    n, files = input_size(name, args)
+    path, copy = prepare(name, n, args.seed, args.workdir, files)
     mapping = write_mapping(args.workdir) if name == "xlsx-mapped" else None
     store = args.workdir / "stores" / name
     shutil.rmtree(store, ignore_errors=True)
@@ -893,7 +1005,7 @@ def bench_format(name: str, n: int, args: argparse.Namespace) -> list[Row]:
     for label, source, fresh in (("empty store", path, True), ("re-import, all duplicates", copy, False)):
         print(f"  {name}: {label} …", file=sys.stderr, end="", flush=True)
         result = run_child(source, store, mapping)
-        row = Row(name, label, n, result, check(result, n, fresh, DETECTED[name]))
+        row = Row(name, label, n, result, check(result, n, fresh, DETECTED[name], files))
         print(f" {result.get('seconds', float('nan')):.2f} s", file=sys.stderr)
         rows.append(row)
     return rows
@@ -905,9 +1017,13 @@ def write_mapping(workdir: Path) -> Path:
     return mapping
 
 
-def profile(name: str, n: int, args: argparse.Namespace) -> None:
-    """Where one import's time goes: its stages (unprofiled run), then cProfile's top entries (another run)."""
-    path, copy = prepare(name, n, args.seed, args.workdir)
+def profile(name: str, args: argparse.Namespace) -> None:
+    """Where one import's time goes: its stages (unprofiled run), then cProfile's top entries (another run).
+
+    A directory (the many-files scenarios) is one import too: its stages are summed over its files.
+    """
+    n, files = input_size(name, args)
+    path, copy = prepare(name, n, args.seed, args.workdir, files)
     mapping = write_mapping(args.workdir) if name == "xlsx-mapped" else None
     source = copy if args.profile_reimport else path
     what = "re-import (all duplicates)" if args.profile_reimport else "import into an empty store"
@@ -922,7 +1038,8 @@ def profile(name: str, n: int, args: argparse.Namespace) -> None:
     command = child_command(source, fresh_store("stages"), mapping, stages=True)
     out = subprocess.run([sys.executable, *command], check=True, capture_output=True, text=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"## {name}, {n:,} messages, {what}: {result['seconds']:.2f} s, peak RSS {result['peak_mb']:,.0f} MB\n")
+    messages = f"{n:,} messages" + (f" in {files:,} files" if name in MANY_FILES else "")
+    print(f"## {name}, {messages}, {what}: {result['seconds']:.2f} s, peak RSS {result['peak_mb']:,.0f} MB\n")
     print(stages_table(result))
     stats_file = args.workdir / f"profile-{name}.pstats"
     command = child_command(source, fresh_store("cprofile"), mapping, profile=stats_file)
@@ -995,11 +1112,21 @@ def notes(args: argparse.Namespace) -> list[str]:
             f"The XLSX files have {args.xlsx_n:,} rows (`--xlsx-n`), not {args.n:,}: writing a workbook with "
             "openpyxl is slow (about 100 s per 1M rows, once: inputs are cached)."
         )
+    if any(name in MANY_FILES for name in args.formats):
+        lines.append(
+            f"jd-many: a directory of {args.many_files:,} JD logs, {args.many_n:,} messages in all (about "
+            f"{args.many_n // args.many_files:,} per file: the same messages as a {args.many_n:,}-message jd-log, "
+            "cut into consecutive conversations), imported as one argument: what each file costs (the store "
+            "opened, small queries, a Parquet writer set up, the import log rewritten). No target in the issue "
+            f"(speed n/a); files/s in the import column; its peak RSS is for these {args.many_n:,} messages."
+        )
     return lines
 
 
 def record(text_table: str, args: argparse.Namespace, failures: list[str]) -> None:
     command = f"python benchmarks/bench_import.py --n {args.n} --xlsx-n {args.xlsx_n} --seed {args.seed}"
+    if any(name in MANY_FILES for name in args.formats):
+        command += f" --many-n {args.many_n} --many-files {args.many_files}"
     parts = [
         "## Import (`benchmarks/bench_import.py`)",
         "",
@@ -1037,6 +1164,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1_000_000, help="messages in the text and CSV files")
     parser.add_argument("--xlsx-n", type=int, default=None, help="rows in each XLSX (default: --n)")
+    parser.add_argument("--many-n", type=int, default=100_000, help="messages in all the files of jd-many")
+    parser.add_argument(
+        "--many-files", type=int, default=200, help="files of jd-many (each: --many-n / --many-files messages)"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
     parser.add_argument(
@@ -1047,10 +1178,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile-reimport", action="store_true", help="profile the all-duplicates re-import")
     parser.add_argument("--profile-top", type=int, default=25, help="profile entries shown")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
-    parser.add_argument("--generate", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.xlsx_n is None:
         args.xlsx_n = args.n
+    if args.many_files < 1 or args.many_n // args.many_files < CONVERSATION_MAX:
+        parser.error(f"--many-n / --many-files must be at least {CONVERSATION_MAX} (a whole conversation per file)")
     return args
 
 
@@ -1060,17 +1193,16 @@ def main() -> None:
         print(json.dumps(measure(json.loads(args.measure))))
         return
     if args.generate:
-        name, n, seed, workdir = args.generate
-        generate(name, int(n), int(seed), Path(workdir))
+        name, n, seed, workdir, files = args.generate
+        generate(name, int(n), int(seed), Path(workdir), int(files))
         return
-    sizes = {name: args.xlsx_n if name in XLSX_FORMATS else args.n for name in FORMATS}
     if args.profile:
-        profile(args.profile, sizes[args.profile], args)
+        profile(args.profile, args)
         return
 
     rows: list[Row] = []
     for name in args.formats:
-        rows.extend(bench_format(name, sizes[name], args))
+        rows.extend(bench_format(name, args))
     text_table = table(rows)
     print(text_table)
     print("\n" + "\n".join(notes(args)))
