@@ -663,3 +663,17 @@ def test_damaged_id_mask_on_slices_sharing_a_buffer() -> None:
     for start in range(len(ids) + 1):
         for length in range(len(ids) - start + 1):
             assert damaged_id_mask(ids.slice(start, length)).to_pylist() == damaged[start : start + length]
+
+
+def test_clean_text_equals_one_translation_of_every_odd_space() -> None:
+    """clean_text replaces only the odd spaces present; the result is what a full `str.translate` gives."""
+    import random
+
+    from chatlog_cli.io.decode import _CONTROL_RE, _SPACE_TRANSLATION, clean_text
+
+    rng = random.Random(3)
+    pieces = ["a", "在", "\u3000", "\xa0", "\u202f", "\ufeff", "\r", "\n", "\r\n", "\x00", " ", "\t", "\x85"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        lines = text.replace("\r\n", "\n").replace("\r", "\n")
+        assert clean_text(text) == _CONTROL_RE.sub("", lines).translate(_SPACE_TRANSLATION)

@@ -34,6 +34,7 @@ ENCODING_ALIASES: Final = {
 CONTROL_CHARS_PATTERN: Final = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _CONTROL_RE: Final = re.compile(CONTROL_CHARS_PATTERN)
 _SPACE_TRANSLATION: Final = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u3000": " ", "\ufeff": ""})
+_SPACE_REPLACEMENTS: Final = tuple((chr(c), str(r)) for c, r in _SPACE_TRANSLATION.items())
 
 
 def normalize_encoding_name(name: str) -> str:
@@ -83,7 +84,12 @@ def clean_text(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL_RE.sub("", text)
-    return text.translate(_SPACE_TRANSLATION)
+    # `translate` looks every character up (~5 ms per 40 KB, paid by every file's detection); `replace` of the
+    # few characters there are is a fast scan.
+    for space, replacement in _SPACE_REPLACEMENTS:
+        if space in text:
+            text = text.replace(space, replacement)
+    return text
 
 
 def normalize_header(name: object) -> str:
