@@ -677,3 +677,29 @@ def test_clean_text_equals_one_translation_of_every_odd_space() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         lines = text.replace("\r\n", "\n").replace("\r", "\n")
         assert clean_text(text) == _CONTROL_RE.sub("", lines).translate(_SPACE_TRANSLATION)
+
+
+def test_workbook_sheets_from_the_workbook_part_are_calamines_visible_worksheets(tmp_path: Path) -> None:
+    import python_calamine
+
+    from chatlog_cli.io.sources import expand_inputs
+    from chatlog_cli.io.tabular import _xlsx_sheet_names, workbook_sheets
+
+    book = openpyxl.Workbook()
+    book.active.title = "聊天记录"
+    book.create_sheet("隐藏").sheet_state = "hidden"
+    book.create_sheet("深藏").sheet_state = "veryHidden"
+    book.create_chartsheet("图表")
+    book.create_sheet("买家 2")
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    source = expand_inputs([str(path)])[0][0]
+    with path.open("rb") as handle:
+        metadata = python_calamine.CalamineWorkbook.from_filelike(handle).sheets_metadata
+    calamine = [m.name for m in metadata if str(m.visible).endswith("Visible") and str(m.typ).endswith("WorkSheet")]
+    assert calamine == ["聊天记录", "买家 2"]
+    assert _xlsx_sheet_names(source) == calamine
+    assert [sheet.name for sheet in workbook_sheets(source)] == calamine
+    not_a_workbook = tmp_path / "old.xls"
+    not_a_workbook.write_bytes(b"\xd0\xcf\x11\xe0" + bytes(508))
+    assert _xlsx_sheet_names(expand_inputs([str(not_a_workbook)])[0][0]) is None
