@@ -99,6 +99,23 @@ def test_overlapping_exports_imported_in_one_run_add_only_new_messages(tmp_path:
     assert len({m["message_id"] for m in messages(store_dir)}) == len(messages(store_dir)) == 21
 
 
+def test_a_file_failing_mid_run_leaves_the_next_files_deduplicated(tmp_path: Path) -> None:
+    """A failed file rolls back (the run's database goes too); the files after it still find the stored ids."""
+    week1, week2, broken, week3 = (tmp_path / f"{n}.log" for n in ("a-week1", "b-week2", "c-broken", "d-week3"))
+    week1.write_text("".join(_jd_session(f"b{d}", d) for d in ("12", "13", "14")), encoding="utf-8")
+    week2.write_text("".join(_jd_session(f"b{d}", d) for d in ("14", "15", "16")), encoding="utf-8")
+    # Valid UTF-8 for longer than the detection sample, then bytes that are not: fails while being staged.
+    body = "".join(_jd_session(f"x{n % 9}", f"{n % 28 + 1:02d}") for n in range(3000)).encode()
+    broken.write_bytes(body + b"\xff\xfe\xfd\n")
+    week3.write_text("".join(_jd_session(f"b{d}", d) for d in ("13", "16", "17")), encoding="utf-8")
+    store_dir = tmp_path / "store"
+    results = run_import([week1, week2, broken, week3], store_dir).files
+    assert [r.status for r in results] == ["imported", "imported", "failed", "imported"]
+    assert "编码" in (results[2].error or "")
+    assert [(r.messages_added, r.duplicates_skipped) for r in results] == [(9, 0), (6, 3), (0, 0), (3, 6)]
+    assert len(messages(store_dir)) == 18
+
+
 def test_identical_repeated_messages_are_kept_apart(tmp_path: Path) -> None:
     log = tmp_path / "twice.log"
     log.write_text(

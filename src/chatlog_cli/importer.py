@@ -241,13 +241,19 @@ def _import_one(
         )
         result.status = "imported"
     except ChatlogError as exc:
-        store.recover()
+        _roll_back(store, ingestion)
         result.error = exc.message
     except BaseException:
-        store.recover()  # Ctrl-C or a bug: leave the store as it was before this file
+        _roll_back(store, ingestion)  # Ctrl-C or a bug: leave the store as it was before this file
         raise
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def _roll_back(store: Store, ingestion: Ingestion) -> None:
+    """Undo a file that failed: its files go, and so does the run's database, whose spill files are in `.tmp`."""
+    ingestion.close()
+    store.recover()
 
 
 def _import_sessions(

@@ -116,10 +116,11 @@ class Ingestion:
         self.close()
 
     def close(self) -> None:
-        """Close the database (its tables are in memory and `.tmp`: nothing to keep)."""
+        """Close the database (its tables are in memory and `.tmp`: nothing to keep); the next file opens another."""
         if self._database is not None:
             self._database.close()
             self._database = None
+        self._read.clear()
 
     def cursor(self) -> Any:
         """A connection of its own to the run's database."""
