@@ -90,14 +90,17 @@ class _Grouped:
 def _codes(*columns: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Equal value tuples → equal integers (a null counts as a value); for grouping, not ordering."""
     combined = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1  # combined codes are below this
     for values in columns:
         encoded = pc.dictionary_encode(values)
         if isinstance(encoded, pa.ChunkedArray):
             encoded = encoded.combine_chunks()
         codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64) + 1
+        if span * (len(encoded.dictionary) + 1) >= 2**62:  # renumber densely (a sort) only when they could overflow
+            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
+            span = int(combined.max()) + 1 if len(combined) else 1
         combined = combined * (len(encoded.dictionary) + 1) + codes
-        if len(columns) > 1:
-            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)  # keep the codes small
+        span *= len(encoded.dictionary) + 1
     return combined
 
 
@@ -202,8 +205,9 @@ def _people(rows: pa.Table, conversation: pa.Array, grouped: _Grouped | None) ->
         """Per sorted row, the sorted position of its conversation's first row where `mask` holds (-1: none)."""
         first = np.full(len(starts), -1, dtype=np.int64)
         hits = positions[mask]
-        found, index = np.unique(np.searchsorted(starts, hits, side="right") - 1, return_index=True)
-        first[found] = hits[index]
+        groups = np.searchsorted(starts, hits, side="right") - 1  # ascending, as the hits are
+        leads = np.flatnonzero(np.diff(groups, prepend=-1))  # each group's first hit
+        first[groups[leads]] = hits[leads]
         return np.repeat(first, sizes)
 
     last_agent = np.maximum.accumulate(np.where(is_agent, positions, -1)) if len(order) else positions
