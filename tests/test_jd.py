@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
 from chatlog_cli.platforms.jd import SESSION_SENDERS_SCHEMA, resolve_roles
 from conftest import FIXTURES, messages, run_import
@@ -119,6 +120,59 @@ def test_role_inference_rules() -> None:
     assert roles[("c5", "路人")] == ("unknown", "buyer5")  # not enough evidence: never guessed
     assert roles[("c1", "路人")] == ("unknown", "buyer1")
     assert roles[("c2", "buyer2")] == ("buyer", "buyer2")
+
+
+def test_agents_known_before_the_file_count_as_agents() -> None:
+    sessions = [("c1", ["店-小美", "buyer1"]), ("c2", ["buyer2", "店-小美", "店-新人"]), ("c3", ["buyer3", "路人"])]
+    senders = pa.Table.from_pylist(
+        [
+            {"session": number, "conversation_id": conversation, "sender": sender}
+            for number, (conversation, names) in enumerate(sessions)
+            for sender in names
+        ],
+        schema=SESSION_SENDERS_SCHEMA,
+    )
+    alone = {
+        (r["conversation_id"], r["sender"]): (r["sender_role"], r["buyer"]) for r in resolve_roles(senders).to_pylist()
+    }
+    assert alone[("c1", "店-小美")] == ("buyer", "店-小美")  # two buyers are not enough evidence in one file
+    assert alone[("c2", "店-小美")] == ("unknown", "buyer2")
+    known = resolve_roles(senders, frozenset({"店-小美", "jimi_vender_9"}))
+    roles = {(r["conversation_id"], r["sender"]): (r["sender_role"], r["buyer"]) for r in known.to_pylist()}
+    assert roles[("c1", "店-小美")] == ("agent", "buyer1")  # speaking first does not make a known agent the buyer
+    assert roles[("c1", "buyer1")] == ("buyer", "buyer1")
+    assert roles[("c2", "店-新人")] == ("agent", "buyer2")  # the known agent's 店- prefix
+    assert roles[("c3", "路人")] == ("unknown", "buyer3")
+
+
+def _daily_log(agent: str, buyers: list[str], day: str) -> str:
+    return "".join(
+        "/*****************以下为一通会话************************************/\n"
+        f"{buyer} 2026-10-{day} 10:0{n}:00\n在吗\n{agent} 2026-10-{day} 10:0{n}:30\n在的亲\n"
+        for n, buyer in enumerate(buyers)
+    )
+
+
+@pytest.mark.parametrize("one_run", [True, False], ids=["one run", "two runs"])
+def test_a_small_log_uses_the_agents_earlier_imports_found(tmp_path: Path, one_run: bool) -> None:
+    """An agent who served three buyers yesterday is an agent today, when they serve one buyer."""
+    yesterday, today = tmp_path / "d1.log", tmp_path / "d2.log"
+    yesterday.write_text(_daily_log("店-小美", ["b****1", "b****2", "b****3"], "12"), encoding="utf-8")
+    today.write_text(
+        _daily_log("店-小美", ["b****4"], "13") + _daily_log("店-阿福", ["b****5"], "13"), encoding="utf-8"
+    )
+    store_dir = tmp_path / "store"
+    alone = run_import([today], tmp_path / "alone").files[0]
+    assert alone.unknown_roles == 2
+    if one_run:
+        results = run_import([yesterday, today], store_dir).files
+    else:
+        results = [run_import([p], store_dir).files[0] for p in (yesterday, today)]
+    assert [r.unknown_roles for r in results] == [0, 0]
+    roles = {(m["sender"], m["sent_at"][:10]): m["sender_role"] for m in messages(store_dir)}
+    assert roles[("店-小美", "2026-10-13")] == "agent"
+    assert roles[("店-阿福", "2026-10-13")] == "agent"  # the known agent's 店- prefix
+    assert roles[("b****4", "2026-10-13")] == "buyer"
 
 
 def test_handling_agent_follows_transfers(store_dir: Path) -> None:

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -206,7 +206,10 @@ def _import_one(
             detection = detect(sample, platform=options.platform)
             fmt, confidence = detection.format, detection.confidence
         result.format, result.platform, result.confidence = fmt.name, fmt.platform, round(confidence, 3)
-        parsed = fmt.parse(sample, options.parse)
+        parse_options = options.parse
+        if fmt.infers_agents:
+            parse_options = replace(parse_options, known_agents=ingestion.known_agents(fmt.platform))
+        parsed = fmt.parse(sample, parse_options)
         import_id = new_import_id()
         if parsed.kind == "sessions":
             _import_sessions(store, source, parsed, import_id, sha256, confidence, options, result, started_at)
@@ -240,6 +243,8 @@ def _import_one(
             | {"first_message_at": added.first_message_at, "last_message_at": added.last_message_at}
         )
         result.status = "imported"
+        if fmt.infers_agents and parsed.roles is not None:
+            ingestion.learn_agents(fmt.platform, parsed.roles)
     except ChatlogError as exc:
         _roll_back(store, ingestion)
         result.error = exc.message

@@ -27,6 +27,9 @@ class ParseOptions:
     shop: str | None = None
     encoding: str | None = None
     session_gap_minutes: int = DEFAULT_SESSION_GAP_MINUTES
+    # Senders the store already holds as this platform's agents (and those earlier files of the run added):
+    # evidence for formats that infer agents (`ExportFormat.infers_agents`). Set by the importer.
+    known_agents: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,11 @@ class ExportFormat(Protocol):
     @property
     def recognized_by(self) -> str:
         """How detection recognises it (shown by `chatlog formats` and in detection errors)."""
+        ...
+
+    @property
+    def infers_agents(self) -> bool:
+        """Whether agents are inferred from who they talk to (then `ParseOptions.known_agents` is filled)."""
         ...
 
     def sniff(self, sample: Sample) -> float:

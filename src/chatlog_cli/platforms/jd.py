@@ -236,6 +236,7 @@ class JdLogFormat:
     name: str = "jd-log"
     platform: str = "jd"
     title: str = "京东 咚咚/京麦 聊天记录 TXT/LOG"
+    infers_agents: bool = True  # agents serve several buyers (`resolve_roles`)
     recognized_by: str = (
         "文本文件，含会话开始行“/*****…以下为一通会话…*****/”，消息头为“昵称 YYYY-MM-DD HH:MM:SS”单独一行，"
         "下面是消息内容；可选结束行“会话结束_时间:…”。也可放在 ZIP 里。"
@@ -268,7 +269,7 @@ class JdLogFormat:
             scan_file(sample, scanner.scan), lambda found: self._batch(found, sample.source.label, options)
         )
         parsed.stats.rows_read += scanner.messages + len(parsed.rejects)
-        parsed.roles = resolve_roles(scanner.session_senders())
+        parsed.roles = resolve_roles(scanner.session_senders(), options.known_agents)
         parsed.stats.notes.append(f"会话 {len(scanner.conversation_ids)} 通")
 
     def _batch(self, found: _Messages, label: str, options: ParseOptions) -> pa.RecordBatch:
@@ -287,13 +288,14 @@ class JdLogFormat:
         )
 
 
-def resolve_roles(senders: pa.Table) -> pa.Table:
+def resolve_roles(senders: pa.Table, known_agents: frozenset[str] = frozenset()) -> pa.Table:
     """Roles per (session, sender), inferred over the whole file from `SESSION_SENDERS_SCHEMA` rows.
 
     Order (FORMATS.md): robots by name; agents = senders seen in sessions of at least
-    `AGENT_MIN_BUYERS` different buyers, plus senders sharing such an agent's `店铺前缀-`; the buyer = the
-    first speaker who is neither; anyone else stays `unknown`. Senders are worked on as dictionary codes,
-    sessions as positions: a 1M-message log has ~100k sessions and ~200k (session, sender) pairs.
+    `AGENT_MIN_BUYERS` different buyers, in this file or before (`known_agents`: stored as agents), plus
+    senders sharing such an agent's `店铺前缀-`; the buyer = the first speaker who is neither; anyone else
+    stays `unknown`. Senders are worked on as dictionary codes, sessions as positions: a 1M-message log has
+    ~100k sessions and ~200k (session, sender) pairs.
     """
     encoded = pc.dictionary_encode(senders["sender"]).combine_chunks()
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -314,7 +316,8 @@ def resolve_roles(senders: pa.Table) -> pa.Table:
     paired = (candidate >= 0) & (codes != candidate)
     pairs = np.unique(codes[paired] * len(names) + candidate[paired])
     buyers_met = np.bincount(pairs // max(len(names), 1), minlength=len(names))
-    recurring = (buyers_met >= AGENT_MIN_BUYERS) & ~robot
+    known = np.array([x in known_agents for x in names], dtype=bool)
+    recurring = ((buyers_met >= AGENT_MIN_BUYERS) | known) & ~robot
     prefix = [agent_prefix(x) for x in names]
     prefixes = {prefix[i] for i in np.flatnonzero(recurring)} - {None}
     agents = recurring | (np.array([p in prefixes for p in prefix], dtype=bool) & ~robot)

@@ -104,6 +104,7 @@ class JdSessionList:
     name: str = "jd-sessions"
     platform: str = "jd"
     title: str = "京东 会话记录（会话列表 Excel）"
+    infers_agents: bool = False
     recognized_by: str = (
         "表头包含 咨询时间、顾客，以及 技能组/满意度/首次响应时间/转接后客服/cid/客服消息数 等会话统计列中的至少三个"
     )

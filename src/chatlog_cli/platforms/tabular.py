@@ -92,6 +92,7 @@ class TabularFormat:
     nick_prefixes: tuple[str, ...] = ()
     # Senders matching this RE2 pattern are agents when no role column says otherwise (Taobao `店铺:子账号`).
     agent_nick_pattern: str | None = None
+    infers_agents: bool = False  # roles come from a role column, names and nick shapes
 
     @property
     def recognized_by(self) -> str:

@@ -285,6 +285,7 @@ class TaobaoConversationSheet:
     name: str = "taobao-conversation-sheet"
     platform: str = "taobao"
     title: str = "淘宝/天猫 千牛聊天记录表格（每行一个买家，整段对话在一格里）"
+    infers_agents: bool = False
     recognized_by: str = (
         "表头包含 买家: " + "/".join(COLUMNS["buyer"]) + "；聊天记录: " + "/".join(COLUMNS["chat"])
         + "；可有 日期: " + "/".join(COLUMNS["date"])

@@ -219,6 +219,7 @@ class TaobaoMessageManagerTxt:
     name: str = "taobao-im"
     platform: str = "taobao"
     title: str = "淘宝/天猫 千牛消息管理器导出 TXT（即时消息）"
+    infers_agents: bool = False
     recognized_by: str = (
         "文本文件，开头附近有“即时消息”，单独的“YYYY-MM-DD”日期行，消息行为“YYYY-MM-DD HH:MM:SS 昵称: 内容”。"
     )

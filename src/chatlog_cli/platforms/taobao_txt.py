@@ -311,6 +311,7 @@ class TaobaoAccountTxt:
     name: str = "taobao-txt"
     platform: str = "taobao"
     title: str = "淘宝/天猫 千牛聊天记录 TXT（按账号导出）"
+    infers_agents: bool = False
     recognized_by: str = (
         "文本文件（常为 GBK），第一行是导出账号“店铺:子账号”，有“单聊”/“群聊”分节，每个买家以 28 个“-”夹着昵称的"
         "行开头，消息行为“昵称(YYYY-MM-DD HH:MM:SS):  内容”。"

@@ -108,6 +108,7 @@ class Ingestion:
         self.store = store
         self._database: Any = None
         self._read: set[Path] = set()
+        self._agents: dict[str, set[str]] = {}
 
     def __enter__(self) -> Ingestion:
         return self
@@ -143,6 +144,29 @@ class Ingestion:
         for key, paths in unread.items():
             con.execute("INSERT INTO stored_ids SELECT ?, message_id FROM read_parquet(?)", [key, paths])
         self._read.update(files)
+
+    def known_agents(self, platform: str) -> frozenset[str]:
+        """Senders stored as this platform's agents, read once per run, plus those `learn_agents` added."""
+        if platform not in self._agents:
+            files = self.store.message_files(platform=platform)
+            names: set[str] = set()
+            if files:
+                con = self.cursor()
+                try:
+                    rows = con.execute(
+                        "SELECT DISTINCT sender FROM read_parquet(?) WHERE sender_role = 'agent' AND sender <> ''",
+                        [[str(f) for f in files]],
+                    ).fetchall()
+                finally:
+                    con.close()
+                names = {row[0] for row in rows}
+            self._agents[platform] = names
+        return frozenset(self._agents[platform])
+
+    def learn_agents(self, platform: str, roles: pa.Table) -> None:
+        """Add the agents of a file just imported (`roles`: sender, sender_role), for the run's next files."""
+        agents = pc.filter(roles["sender"], pc.equal(roles["sender_role"], "agent"))
+        self._agents.setdefault(platform, set()).update(a for a in agents.to_pylist() if a is not None)
 
 
 def partition_key(platform: str, month: str) -> str:
