@@ -31,7 +31,7 @@ from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, STAGING_SCHEMA
 from chatlog_cli.settings import STAGING_MEMORY_LIMIT
 from chatlog_cli.store.fills import FillNeeds, compute_fills, who_sql
 from chatlog_cli.store.query import LOCAL_TIME_SQL, local_time_sql
-from chatlog_cli.store.store import Store
+from chatlog_cli.store.store import Store, partition_of
 
 ROW_GROUP_ROWS: Final = 256_000
 # Columns whose values repeat (nicks, roles, ids of conversations): dictionary-encoded. Ids of messages, text and
@@ -137,9 +137,7 @@ class Ingestion:
         unread: dict[str, list[str]] = {}
         for file in files:
             if file not in self._read:
-                key = partition_key(
-                    file.parent.parent.name.removeprefix("platform="), file.parent.name.removeprefix("month=")
-                )
+                key = partition_key(*partition_of(file))
                 unread.setdefault(key, []).append(str(file))
         for key, paths in unread.items():
             con.execute("INSERT INTO stored_ids SELECT ?, message_id FROM read_parquet(?)", [key, paths])

@@ -266,8 +266,7 @@ class Store:
         committed = self.committed_import_ids()
         files = []
         for path in self._message_files(platform, months):
-            part_platform = path.parent.parent.name.removeprefix("platform=")
-            part_month = path.parent.name.removeprefix("month=")
+            part_platform, part_month = partition_of(path)
             if platform is not None and part_platform != platform:
                 continue
             if months is not None and part_month not in months:
@@ -312,6 +311,11 @@ class Store:
         """An earlier import of a file with the same content."""
         rows: list[dict[str, Any]] = self.import_log().to_pylist()
         return next((row for row in rows if row["sha256"] == sha256), None)
+
+
+def partition_of(path: Path) -> tuple[str, str]:
+    """The (platform, month) of a message file, from its `platform=…/month=…/` folders."""
+    return path.parent.parent.name.removeprefix("platform="), path.parent.name.removeprefix("month=")
 
 
 def import_id_of(path: Path) -> str:
