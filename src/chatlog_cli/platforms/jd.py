@@ -32,6 +32,7 @@ from chatlog_cli.platforms.text_lines import (
     STAMP_BYTES,
     LineBytes,
     built_ahead,
+    content_of,
     lines_array,
     matches,
     regex_rows,
@@ -157,8 +158,7 @@ class _LogScanner:
         offsets = np.append(offsets, len(owned_rows)).astype(np.int32)
         pieces = pc.take(array, pa.array(owned_rows, pa.int64()))
         joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), pieces), "\n")
-        content = pc.utf8_trim_whitespace(joined)
-        content = pc.if_else(pc.equal(content, ""), pa.scalar(None, pa.string()), content)
+        content = content_of(joined)
         conversation = self._conversations(kinds_are_header, senders, stamps)
         self.messages += len(header_rows)
         return _Messages(conversation, senders, stamps, content, pa.array(header_rows + first_line, pa.int64()))
