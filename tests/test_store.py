@@ -11,7 +11,7 @@ import pytest
 
 from chatlog_cli.errors import StoreError, StoreLockedError
 from chatlog_cli.settings import CHINA_TZ
-from chatlog_cli.store import Store
+from chatlog_cli.store import Store, identity
 from chatlog_cli.store import ingest as ingest_module
 from chatlog_cli.store import store as store_module
 from conftest import FIXTURES, messages, run_import
@@ -161,7 +161,7 @@ def test_trim_characters_are_exactly_what_duckdb_trim_removes() -> None:
         "WHERE (i < 55296 OR i > 57343) "
         "AND (trim('a' || chr(i::INT)) <> ('a' || chr(i::INT)) OR trim(chr(i::INT) || 'a') <> (chr(i::INT) || 'a'))"
     ).fetchall()[0][0]
-    assert removed == list(ingest_module.TRIM_CHARACTERS)
+    assert removed == list(identity.TRIM_CHARACTERS)
 
 
 def test_identity_content_shortcut_equals_trimming_and_folding_every_message() -> None:
@@ -176,7 +176,7 @@ def test_identity_content_shortcut_equals_trimming_and_folding_every_message() -
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(20_000)]
     rows = pa.table({"content": pa.array(texts, pa.string())})  # noqa: F841 (read by DuckDB by name)
     mismatches = duckdb.sql(
-        f"SELECT content FROM rows WHERE {ingest_module._CANON} "
+        f"SELECT content FROM rows WHERE {identity.CANON_SQL} "
         r"IS DISTINCT FROM coalesce(regexp_replace(trim(content), '\s+', ' ', 'g'), '')"
     ).fetchall()
     assert mismatches == []

@@ -22,6 +22,7 @@ from chatlog_cli.platforms.mapping import load_mapping
 from chatlog_cli.store.ingest import Ingestion, ingest, write_rejects
 from chatlog_cli.store.sessions import SessionMatching, ingest_sessions, session_matching
 from chatlog_cli.store.store import REDACTION_INFO, Store, new_import_id
+from chatlog_cli.store.streamed import NotStreamable
 
 Status = Literal["imported", "already_imported", "failed"]
 
@@ -215,15 +216,31 @@ def _import_one(
             _import_sessions(store, source, parsed, import_id, sha256, confidence, options, result, started_at)
             result.seconds = round(time.perf_counter() - started, 3)
             return result
-        added = ingest(
-            store,
-            parsed,
-            import_id=import_id,
-            source_label=source.label,
-            gap_minutes=options.parse.session_gap_minutes,
-            on_rows=progress.rows_parsed if progress is not None else None,
-            ingestion=ingestion,
-        )
+        rows = _RowsOnce(progress)
+        try:
+            added = ingest(
+                store,
+                parsed,
+                import_id=import_id,
+                source_label=source.label,
+                gap_minutes=options.parse.session_gap_minutes,
+                on_rows=rows.parsed,
+                ingestion=ingestion,
+            )
+        except NotStreamable:
+            # Rows further down need the whole-file steps after all: nothing was written; parse again, staged.
+            rows.restart()
+            parsed = fmt.parse(sample, parse_options)
+            added = ingest(
+                store,
+                parsed,
+                import_id=import_id,
+                source_label=source.label,
+                gap_minutes=options.parse.session_gap_minutes,
+                on_rows=rows.parsed,
+                ingestion=ingestion,
+                streamed=False,
+            )
         result.encoding = parsed.encoding
         result.rows_read = parsed.stats.rows_read
         result.messages_added = added.messages_added
@@ -253,6 +270,24 @@ def _import_one(
         raise
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+class _RowsOnce:
+    """Parsed-row progress that counts a file's rows once, also when the file is parsed a second time."""
+
+    def __init__(self, progress: ImportProgress | None) -> None:
+        self.progress = progress
+        self.reported = 0
+        self.seen = 0
+
+    def parsed(self, rows: int) -> None:
+        self.seen += rows
+        if self.progress is not None and self.seen > self.reported:
+            self.progress.rows_parsed(self.seen - self.reported)
+            self.reported = self.seen
+
+    def restart(self) -> None:
+        self.seen = 0
 
 
 def _roll_back(store: Store, ingestion: Ingestion) -> None:

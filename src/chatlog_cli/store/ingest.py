@@ -8,12 +8,14 @@ the buyer and handling agent per message — is computed in `store/fills.py`; th
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import os
 import shutil
 import signal
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,10 +30,12 @@ import pyarrow.parquet as pq
 
 from chatlog_cli.platforms.base import Parsed
 from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, STAGING_SCHEMA
-from chatlog_cli.settings import STAGING_MEMORY_LIMIT
+from chatlog_cli.settings import CHINA_UTC_OFFSET_MS, STAGING_MEMORY_LIMIT
 from chatlog_cli.store.fills import FillNeeds, compute_fills, who_sql
+from chatlog_cli.store.identity import FIRST_ID_SQL, IDENTITY_SQL, SECOND_SQL, message_id_sql
 from chatlog_cli.store.query import LOCAL_TIME_SQL, local_time_sql
 from chatlog_cli.store.store import Store, partition_of
+from chatlog_cli.store.streamed import StreamedRows, complete
 
 ROW_GROUP_ROWS: Final = 256_000
 # Columns whose values repeat (nicks, roles, ids of conversations): dictionary-encoded. Ids of messages, text and
@@ -52,23 +56,6 @@ _STATISTICS_COLUMNS: Final = [
     "import_id",
 ]
 _ROLES_SCHEMA: Final = pa.schema([(c, pa.string()) for c in ("conversation_id", "sender", "sender_role", "buyer")])
-
-_SECOND: Final = "(epoch_ms(sent_at) // 1000)"
-# Identity content: trimmed, inner white-space runs folded, so export shapes that wrap text differently agree.
-# Most messages have nothing to fold, and the rewrite leaves a message unchanged when none of these holds: it
-# holds a tab, line feed, form feed, carriage return or two spaces in a row (what `\s+` -> ' ' changes), or
-# starts or ends with a space separator (what DuckDB's `trim` removes: Unicode Zs, `TRIM_CHARACTERS`; a
-# whole character matches only a whole character of that string, as UTF-8 lead bytes never equal continuation
-# bytes; the empty message also "matches", harmlessly). Testing that costs ~0.08 s per 1M messages against
-# ~0.18 s for a regex test and ~0.5 s for rewriting every message, and ~1.4 ms of planning per query (an
-# IN-list of code points: 2.3 ms, which a directory of small files pays several times per file).
-TRIM_CHARACTERS: Final = (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)
-_TRIMMED: Final = "'" + "".join(map(chr, TRIM_CHARACTERS)) + "'"
-_FOLDED: Final = " OR ".join(f"contains(content, {s})" for s in ("'  '", "chr(9)", "chr(10)", "chr(12)", "chr(13)"))
-_CANON: Final = (
-    f"CASE WHEN {_FOLDED} OR contains({_TRIMMED}, content[1]) OR contains({_TRIMMED}, content[-1]) "
-    r"THEN regexp_replace(trim(content), '\s+', ' ', 'g') ELSE coalesce(content, '') END"
-)
 
 
 @dataclass(frozen=True)
@@ -177,20 +164,16 @@ def partition_key(platform: str, month: str) -> str:
 # of the true repeats (~0.01% of rows) that needs no content folding. Only they are numbered exactly. Every
 # other row has occurrence 0, hashed in the final query, which DuckDB runs on all cores (staging reads the
 # parser's stream on one thread: hashing there made it the slowest step for CSV files).
-_IDENTITY: Final = (
-    f"concat_ws(chr(31), platform, coalesce(thread, ''), CAST({_SECOND} AS VARCHAR), coalesce(sender, ''), {_CANON})"
-)
 _STAGE_SQL: Final = "CREATE TEMP TABLE staged AS SELECT * FROM incoming"
 _RENUMBERED_SQL: Final = f"""
 CREATE TEMP TABLE renumbered AS
 WITH keyed AS (
-    SELECT rowid AS row_key, hash(platform, coalesce(thread, ''), {_SECOND}, coalesce(sender, '')) AS k
+    SELECT rowid AS row_key, hash(platform, coalesce(thread, ''), {SECOND_SQL}, coalesce(sender, '')) AS k
     FROM staged),
 candidates AS (
     SELECT row_key FROM keyed WHERE k IN (SELECT k FROM keyed GROUP BY k HAVING count(*) > 1))
 SELECT rowid AS row_key,
-       md5({_IDENTITY} || chr(31) || CAST(
-           row_number() OVER (PARTITION BY {_IDENTITY} ORDER BY source_file, source_line) - 1 AS VARCHAR))
+       {message_id_sql(f"row_number() OVER (PARTITION BY {IDENTITY_SQL} ORDER BY source_file, source_line) - 1")}
            AS message_id
 FROM staged WHERE rowid IN (SELECT row_key FROM candidates)
 """
@@ -202,8 +185,7 @@ def _final_sql(*, fills: bool, renumbered: bool, stored: list[str], import_id: s
     columns = ", ".join(
         f"f.{f.name}" if f.name in filled else f"st.{f.name}" for f in STAGING_SCHEMA if f.name != "thread"
     )
-    first_id = f"md5({_IDENTITY} || chr(31) || '0')"
-    message_id = f"coalesce(n.message_id, {first_id})" if renumbered else first_id
+    message_id = f"coalesce(n.message_id, {FIRST_ID_SQL})" if renumbered else FIRST_ID_SQL
     joins = []
     if fills:
         joins.append("JOIN fills f ON st.rowid = f.row_key")
@@ -261,62 +243,122 @@ def ingest(
     gap_minutes: int,
     on_rows: Callable[[int], None] | None = None,
     ingestion: Ingestion | None = None,
+    streamed: bool = True,
 ) -> IngestResult:
-    """Stage, finish and write one parsed file; the caller commits it to the import log afterwards.
+    """Identify, de-duplicate and write one parsed file; the caller commits it to the import log afterwards.
 
-    `ingestion`: the run's database, when several files are imported (else one is opened for this file).
+    A file whose first batch needs no fills is streamed (`store/streamed.py`); if a later batch turns out to
+    need them, `NotStreamable` is raised with nothing written, and the caller parses the file again and
+    imports it with `streamed=False`: staged in DuckDB whole. `ingestion`: the run's database, when several
+    files are imported (else one is opened for this file).
     """
     run = ingestion or Ingestion(store)
     con = run.cursor()
+    counted = _Counted(parsed.batches, on_rows)
+    stream = iter(counted)
     try:
-        counted = _Counted(parsed.batches, on_rows)
-        # One streaming scan: DuckDB pulls the parser's batches itself (per-batch INSERTs cost ~5x more).
-        con.register("incoming", pa.RecordBatchReader.from_batches(STAGING_SCHEMA, iter(counted)))
-        try:
-            con.execute(_STAGE_SQL)
-        except Exception:
-            if counted.error is not None:
-                raise counted.error from None
-            raise
-        con.unregister("incoming")
-        staged_rows = counted.rows
-        if parsed.roles is not None:
-            con.register("roles", parsed.roles.cast(_ROLES_SCHEMA))
-        missing = con.execute(
-            "SELECT count(*) FILTER (conversation_id IS NULL), count(*) FILTER (buyer IS NULL OR agent IS NULL) "
-            "FROM staged"
-        ).fetchall()[0]
-        partitions = con.execute(
-            f"SELECT DISTINCT platform, strftime({LOCAL_TIME_SQL}, '%Y-%m') FROM staged"
-        ).fetchall()
-        existing = _existing_files(store, partitions)
-        prior = missing[0] > 0 and _stage_prior(con, store, gap_minutes)
-        needs = FillNeeds(
-            roles=parsed.roles is not None, conversations=missing[0] > 0, people=missing[1] > 0, prior=prior
+        batches: Iterator[pa.RecordBatch] = stream
+        if streamed and parsed.roles is None:
+            first = next(stream, None)
+            batches = itertools.chain([first] if first is not None else [], stream)
+            if first is None or complete(first):
+                result = _ingest_streamed(store, run, con, batches, import_id)
+                write_rejects(store, parsed, import_id, source_label)
+                return result
+        return _ingest_staged(
+            store,
+            run,
+            con,
+            parsed,
+            counted,
+            batches,
+            import_id=import_id,
+            source_label=source_label,
+            gap_minutes=gap_minutes,
         )
-        fills = needs.roles or needs.conversations or needs.people
-        if fills:
-            filled = compute_fills(con, needs, gap_minutes)
-            con.register("fills", filled)
-        con.execute(_RENUMBERED_SQL)
-        renumbered = con.execute("SELECT count(*) FROM renumbered").fetchall()[0][0] > 0
-        if existing:
-            run.read_ids(con, existing)
-        roles_table = "fills" if fills else "staged"
-        unknown = con.execute(f"SELECT count(*) FROM {roles_table} WHERE sender_role = 'unknown'").fetchall()[0][0]
-        span = con.execute(
-            f"SELECT strftime(min({LOCAL_TIME_SQL}), '%Y-%m-%d %H:%M:%S'), "
-            f"strftime(max({LOCAL_TIME_SQL}), '%Y-%m-%d %H:%M:%S') FROM staged"
-        ).fetchall()[0]
-        # Not sorted: sorting every column cost ~1.5 s per 1M messages, and readers order what they show.
-        stored = [partition_key(platform, month) for platform, month in partitions] if existing else []
-        new_rows = con.sql(_final_sql(fills=fills, renumbered=renumbered, stored=stored, import_id=import_id))
-        added = write_partitions(store, new_rows.to_arrow_reader(ROW_GROUP_ROWS), import_id)
-        write_rejects(store, parsed, import_id, source_label)
     finally:
+        stream.close()  # stops the parser's thread when the import ended early
         con.close()
         if ingestion is None:
             run.close()
+
+
+def _ingest_streamed(
+    store: Store, run: Ingestion, con: Any, batches: Iterator[pa.RecordBatch], import_id: str
+) -> IngestResult:
+    def stored_partitions(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        files = _existing_files(store, sorted(keys))
+        if files:
+            run.read_ids(con, files)
+        return {partition_of(file) for file in files}
+
+    rows = StreamedRows(batches, con, import_id, stored_partitions)
+    added = write_partitions(store, rows, import_id)
+    totals = rows.totals
+    return IngestResult(
+        totals.rows,
+        added,
+        totals.rows - added,
+        totals.unknown_roles,
+        _local_text(totals.first_ms),
+        _local_text(totals.last_ms),
+    )
+
+
+def _ingest_staged(
+    store: Store,
+    run: Ingestion,
+    con: Any,
+    parsed: Parsed,
+    counted: _Counted,
+    batches: Iterator[pa.RecordBatch],
+    *,
+    import_id: str,
+    source_label: str,
+    gap_minutes: int,
+) -> IngestResult:
+    """Stage the whole file in DuckDB, compute its fills (`store/fills.py`) and ids, write the new rows.
+
+    `batches`: the rows of `counted` (its first batch may have been taken already, to choose the path).
+    """
+    # One streaming scan: DuckDB pulls the parser's batches itself (per-batch INSERTs cost ~5x more).
+    con.register("incoming", pa.RecordBatchReader.from_batches(STAGING_SCHEMA, batches))
+    try:
+        con.execute(_STAGE_SQL)
+    except Exception:
+        if counted.error is not None:
+            raise counted.error from None
+        raise
+    con.unregister("incoming")
+    staged_rows = counted.rows
+    if parsed.roles is not None:
+        con.register("roles", parsed.roles.cast(_ROLES_SCHEMA))
+    missing = con.execute(
+        "SELECT count(*) FILTER (conversation_id IS NULL), count(*) FILTER (buyer IS NULL OR agent IS NULL) FROM staged"
+    ).fetchall()[0]
+    partitions = con.execute(f"SELECT DISTINCT platform, strftime({LOCAL_TIME_SQL}, '%Y-%m') FROM staged").fetchall()
+    existing = _existing_files(store, partitions)
+    prior = missing[0] > 0 and _stage_prior(con, store, gap_minutes)
+    needs = FillNeeds(roles=parsed.roles is not None, conversations=missing[0] > 0, people=missing[1] > 0, prior=prior)
+    fills = needs.roles or needs.conversations or needs.people
+    if fills:
+        filled = compute_fills(con, needs, gap_minutes)
+        con.register("fills", filled)
+    con.execute(_RENUMBERED_SQL)
+    renumbered = con.execute("SELECT count(*) FROM renumbered").fetchall()[0][0] > 0
+    if existing:
+        run.read_ids(con, existing)
+    roles_table = "fills" if fills else "staged"
+    unknown = con.execute(f"SELECT count(*) FROM {roles_table} WHERE sender_role = 'unknown'").fetchall()[0][0]
+    span = con.execute(
+        f"SELECT strftime(min({LOCAL_TIME_SQL}), '%Y-%m-%d %H:%M:%S'), "
+        f"strftime(max({LOCAL_TIME_SQL}), '%Y-%m-%d %H:%M:%S') FROM staged"
+    ).fetchall()[0]
+    # Not sorted: sorting every column cost ~1.5 s per 1M messages, and readers order what they show.
+    stored = [partition_key(platform, month) for platform, month in partitions] if existing else []
+    new_rows = con.sql(_final_sql(fills=fills, renumbered=renumbered, stored=stored, import_id=import_id))
+    added = write_partitions(store, new_rows.to_arrow_reader(ROW_GROUP_ROWS), import_id)
+    write_rejects(store, parsed, import_id, source_label)
     return IngestResult(staged_rows, added, staged_rows - added, int(unknown), *_local_span(span))
 
 
@@ -361,7 +403,7 @@ class _Counted:
         self.rows = 0
         self.error: BaseException | None = None
 
-    def __iter__(self) -> Iterator[pa.RecordBatch]:
+    def __iter__(self) -> Generator[pa.RecordBatch, None, None]:
         try:
             for batch in _prefetched(self.batches):
                 self.rows += batch.num_rows
@@ -420,6 +462,14 @@ def _local_span(span: tuple[Any, Any] | None) -> tuple[str | None, str | None]:
     return (span[0], span[1]) if span else (None, None)
 
 
+def _local_text(epoch_ms: int | None) -> str | None:
+    """China local time of a UTC instant as `local_time_sql` and `%Y-%m-%d %H:%M:%S` would give it."""
+    if epoch_ms is None:
+        return None
+    local = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=epoch_ms + CHINA_UTC_OFFSET_MS)
+    return local.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _existing_files(store: Store, partitions: list[tuple[str, str]]) -> list[Path]:
     by_platform: dict[str, set[str]] = {}
     for platform, month in partitions:
@@ -430,7 +480,7 @@ def _existing_files(store: Store, partitions: list[tuple[str, str]]) -> list[Pat
     return files
 
 
-def write_partitions(store: Store, reader: pa.RecordBatchReader, import_id: str) -> int:
+def write_partitions(store: Store, reader: Iterable[pa.RecordBatch], import_id: str) -> int:
     """Write rows into one file per (platform, month), staged in .tmp and then moved into place.
 
     A batch is encoded and compressed on a second thread while the next one is computed: the Parquet writer

@@ -1,0 +1,192 @@
+"""Importing a file whose rows are complete as they come: each batch identified and written as it arrives.
+
+A file needs the whole-file steps of `store/fills.py` when the parser leaves roles to be resolved late, or a
+row lacks its conversation id, buyer or agent. Most spreadsheet exports (Pinduoduo, Youzan) carry all of
+them on every row. For those, staging every row in DuckDB and reading it back cost more than half the
+import: here a batch gets its `message_id`s (one DuckDB query over the batch, on all cores), loses the
+messages the store already holds, and goes to the Parquet writer while the parser reads the next one.
+Memory no longer grows with the file but for 16 bytes a row (`Occurrences`).
+
+The ids are the staged path's exactly: occurrence numbers count a repeat's earlier rows in (source file,
+source line) order, so batches must come in that order; the rows must not need fills. A batch that breaks
+either raises `NotStreamable`, and the file is imported staged instead (nothing of it has been committed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from chatlog_cli.schema import CONVERSATION_ID, SENT_AT, SOURCE_FILE, SOURCE_LINE, STAGING_SCHEMA
+from chatlog_cli.settings import CHINA_UTC_OFFSET_MS
+from chatlog_cli.store.identity import FIRST_ID_SQL, Occurrences, message_id_sql
+
+# Without these on every row, a message's conversation, buyer or agent comes from other rows (fills).
+_FILLED_FROM_OTHER_ROWS: Final = (CONVERSATION_ID, "buyer", "agent")
+_ROW_COLUMNS: Final = [f.name for f in STAGING_SCHEMA if f.name != "thread"]
+
+
+class NotStreamable(Exception):
+    """The file needs the staged import: a batch out of file order, or rows that need fills."""
+
+
+def complete(batch: pa.RecordBatch) -> bool:
+    """Whether every row carries what fills would otherwise derive from the rest of the file."""
+    return all(batch.column(name).null_count == 0 for name in _FILLED_FROM_OTHER_ROWS)
+
+
+@dataclass
+class StreamTotals:
+    """What the batches held, counted as they passed."""
+
+    rows: int = 0
+    unknown_roles: int = 0
+    first_ms: int | None = None
+    last_ms: int | None = None
+    partitions: set[tuple[str, str]] = field(default_factory=set)
+
+
+class StreamedRows:
+    """The file's rows with their ids, minus stored messages, in batches for `write_partitions`.
+
+    `con`: a cursor of the run's database (`Ingestion`); `stored_partitions(keys)` loads the stored ids of
+    those (platform, month) partitions into its `stored_ids` table and returns the keys that have any.
+    """
+
+    def __init__(
+        self,
+        batches: Iterator[pa.RecordBatch],
+        con: Any,
+        import_id: str,
+        stored_partitions: Any,
+    ) -> None:
+        self.batches = batches
+        self.con = con
+        self.import_id = import_id
+        self.stored_partitions = stored_partitions
+        self.totals = StreamTotals()
+        self._occurrences = Occurrences()
+        self._position: tuple[str, int] | None = None
+        self._stored: set[tuple[str, str]] = set()
+        self._looked_up: set[tuple[str, str]] = set()
+        # The batch's rows in their order: a cursor-local setting (the run's other queries need no order).
+        con.execute("SET SESSION preserve_insertion_order = true")
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        for batch in self.batches:
+            if batch.num_rows == 0:
+                continue
+            self._check(batch)
+            yield self._identified(batch)
+
+    def _check(self, batch: pa.RecordBatch) -> None:
+        if not complete(batch):
+            raise NotStreamable("rows need fills")
+        files = batch.column(SOURCE_FILE)
+        first_file = files[0].as_py()
+        if files.null_count or not pc.all(pc.equal(files, first_file)).as_py():
+            raise NotStreamable("several source files in one batch")
+        lines = batch.column(SOURCE_LINE).to_numpy()
+        if (np.diff(lines) < 0).any():
+            raise NotStreamable("lines out of order")
+        start = (first_file, int(lines[0]))
+        if self._position is not None and start < self._position:
+            raise NotStreamable("batches out of order")
+        self._position = (first_file, int(lines[-1]))
+
+    def _identified(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        ids = self._ids(batch)
+        months, labels = _local_months(batch.column(SENT_AT))
+        platform = batch.column("platform")[0].as_py()
+        keys = {(platform, label) for label in labels}
+        self._count(batch, keys)
+        month = pa.array(labels, pa.string()).take(pa.array(months))
+        stored = self._stored_keys(keys)
+        rows = batch.select(_ROW_COLUMNS)
+        out = pa.RecordBatch.from_arrays(
+            [ids, *rows.columns, pa.repeat(pa.scalar(self.import_id), batch.num_rows), month],
+            names=["message_id", *_ROW_COLUMNS, "import_id", "month"],
+        )
+        if stored:
+            out = out.filter(pc.invert(self._stored_ids(ids, stored)))
+        return out
+
+    def _ids(self, batch: pa.RecordBatch) -> pa.Array:
+        self.con.register("batch_rows", batch)
+        try:
+            ids = _one_array(self.con.sql(f"SELECT {FIRST_ID_SQL} AS message_id FROM batch_rows"))
+            occurrence = self._occurrences.number(ids)
+            repeats = np.flatnonzero(occurrence)
+            if len(repeats):
+                self.con.register(
+                    "repeat_rows",
+                    batch.take(pa.array(repeats)).append_column("occurrence", pa.array(occurrence[repeats])),
+                )
+                renamed = _one_array(self.con.sql(f"SELECT {message_id_sql('occurrence')} FROM repeat_rows"))
+                self.con.unregister("repeat_rows")
+                mask = np.zeros(len(ids), dtype=bool)
+                mask[repeats] = True
+                ids = pc.replace_with_mask(ids, pa.array(mask), renamed)
+        finally:
+            self.con.unregister("batch_rows")
+        return ids
+
+    def _count(self, batch: pa.RecordBatch, keys: set[tuple[str, str]]) -> None:
+        totals = self.totals
+        totals.rows += batch.num_rows
+        totals.unknown_roles += pc.sum(pc.equal(batch.column("sender_role"), "unknown")).as_py() or 0
+        span = pc.min_max(batch.column(SENT_AT).cast(pa.int64()))
+        low, high = span["min"].as_py(), span["max"].as_py()
+        totals.first_ms = low if totals.first_ms is None else min(totals.first_ms, low)
+        totals.last_ms = high if totals.last_ms is None else max(totals.last_ms, high)
+        totals.partitions |= keys
+
+    def _stored_keys(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        new = keys - self._looked_up
+        if new:
+            self._stored |= set(self.stored_partitions(new))
+            self._looked_up |= new
+        return keys & self._stored
+
+    def _stored_ids(self, ids: pa.Array, partitions: set[tuple[str, str]]) -> pa.Array:
+        """Which of `ids` the store holds (checked against the partitions the batch touches)."""
+        from chatlog_cli.store.ingest import partition_key
+
+        names = ", ".join("'" + partition_key(*key).replace("'", "''") + "'" for key in sorted(partitions))
+        self.con.register("batch_ids", pa.table({"message_id": ids}))
+        try:
+            # The batch's ids are the small side: DuckDB builds on them and scans the stored ids once.
+            found = _one_array(
+                self.con.sql(
+                    f"SELECT message_id FROM stored_ids WHERE partition IN ({names}) "
+                    "AND message_id IN (SELECT message_id FROM batch_ids)"
+                )
+            )
+        finally:
+            self.con.unregister("batch_ids")
+        return pc.is_in(ids, value_set=found)
+
+
+def _one_array(relation: Any) -> pa.Array:
+    column = relation.to_arrow_table().column(0)
+    return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+
+
+def _local_months(sent_at: pa.Array) -> tuple[np.ndarray[Any, np.dtype[np.intp]], list[str]]:
+    """Each row's China-local month as an index into the month labels (`YYYY-MM`) the batch spans."""
+    local = sent_at.cast(pa.int64()).to_numpy() + CHINA_UTC_OFFSET_MS
+    months = local.astype("datetime64[ms]").astype("datetime64[M]").astype(np.int64)
+    low, high = int(months.min()), int(months.max())
+    if low == high:
+        return np.zeros(len(months), dtype=np.intp), [_month_label(low)]
+    present, index = np.unique(months, return_inverse=True)
+    return index.astype(np.intp), [_month_label(int(m)) for m in present]
+
+
+def _month_label(months_since_1970: int) -> str:
+    return str(np.datetime64(months_since_1970, "M"))

@@ -1,0 +1,202 @@
+"""Streamed imports (store/streamed.py): the same rows and ids as the staged path, whatever the batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from chatlog_cli.io import tabular
+from chatlog_cli.platforms.base import Sample
+from chatlog_cli.schema import STAGING_SCHEMA
+from chatlog_cli.store import ingest as ingest_module
+from chatlog_cli.store.identity import Occurrences, digest_words
+from chatlog_cli.store.streamed import NotStreamable, StreamedRows
+from conftest import messages, run_import
+
+HEADER = "会话ID,买家ID,买家昵称,客服账号,发送方,消息类型,消息内容,发送时间,订单编号"
+WORDS = ["在吗", "什么时候发货", "亲，今天下午发出哦", "好的", "谢谢", "尺码偏大吗", "可以退款吗", "收到了"]
+
+
+def pdd_rows(seed: int, count: int, start: dt.datetime) -> list[str]:
+    """Synthetic Pinduoduo rows; about one in twenty repeats an earlier row exactly (same second and text)."""
+    rng = random.Random(seed)
+    rows: list[str] = []
+    at = start
+    for index in range(count):
+        if rows and rng.random() < 0.05:
+            rows.append(rows[rng.randrange(max(0, len(rows) - 400), len(rows))])  # near or a few batches back
+            continue
+        at += dt.timedelta(seconds=rng.choice([0, 1, 7, 60, 3600 * 5]))
+        buyer = rng.randrange(40)
+        role = rng.choice(["买家", "客服", "机器人"])
+        rows.append(
+            f"S{buyer:03d}{at:%m%d},{9000 + buyer},买家{buyer}号,小店-客服{buyer % 3},{role},文本,"
+            f"{rng.choice(WORDS)}{index % 3 or ''},{at:%Y-%m-%d %H:%M:%S},"
+        )
+    return rows
+
+
+def write_csv(path: Path, rows: list[str]) -> Path:
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CSV blocks of 4 KB: dozens of batches from a small file."""
+    monkeypatch.setattr(tabular, "_CSV_BLOCK_BYTES", 4096)
+
+
+def staged_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file through the staged path, as before streaming existed."""
+    monkeypatch.setattr(ingest_module, "complete", lambda batch: False)
+
+
+def stored(store_dir: Path) -> list[dict[str, Any]]:
+    rows = messages(store_dir)
+    for row in rows:
+        del row["import_id"]
+    return sorted(rows, key=lambda r: (r["source_file"], r["source_line"], r["message_id"]))
+
+
+def figures(report: Any) -> list[tuple[Any, ...]]:
+    return [
+        (f.status, f.rows_read, f.messages_added, f.duplicates_skipped, f.unknown_roles, f.rejected_rows)
+        for f in report.files
+    ]
+
+
+def test_digest_words_are_one_to_one_and_read_slices() -> None:
+    digests = [hashlib.md5(str(i).encode()).hexdigest() for i in range(20_000)]
+    ids = pa.array(digests)
+    hi, lo = digest_words(ids)
+    assert len(set(zip(hi.tolist(), lo.tolist(), strict=True))) == len(digests)
+    # Digests alike but for one character anywhere map to different words.
+    for position in range(32):
+        other = digests[0][:position] + ("0" if digests[0][position] != "0" else "f") + digests[0][position + 1 :]
+        assert digest_words(pa.array([other])) != digest_words(pa.array([digests[0]]))
+    part_hi, part_lo = digest_words(ids.slice(5, 100))
+    assert (part_hi == hi[5:105]).all() and (part_lo == lo[5:105]).all()
+    with pytest.raises(ValueError):
+        digest_words(pa.array(["abc"]))
+
+
+def test_occurrences_count_earlier_identical_rows_in_file_order() -> None:
+    rng = random.Random(3)
+    pool = [hashlib.md5(str(i).encode()).hexdigest() for i in range(3_000)]
+    # Different digests sharing their first 16 characters: the same first word, still different messages.
+    pool += [pool[0][:16] + hashlib.md5(f"x{i}".encode()).hexdigest()[:16] for i in range(5)]
+    occurrences = Occurrences()
+    seen: Counter[str] = Counter()
+    for _ in range(30):
+        batch = [rng.choice(pool) for _ in range(rng.randrange(1, 400))]
+        expected = []
+        for digest in batch:
+            expected.append(seen[digest])
+            seen[digest] += 1
+        assert occurrences.number(pa.array(batch)).tolist() == expected
+    assert max(seen.values()) > 3
+
+
+def test_streamed_import_stores_what_the_staged_import_stores(
+    tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = pdd_rows(1, 2_500, dt.datetime(2026, 10, 30, 20))  # crosses into November: two partitions
+    first = write_csv(tmp_path / "week1.csv", rows[:1_800])
+    second = write_csv(tmp_path / "week2.csv", rows[1_200:])  # overlaps the first
+    assert sum(1 for _ in _batches(first)) > 10
+
+    streamed = run_import([first], tmp_path / "streamed"), run_import([second], tmp_path / "streamed")
+    together = run_import([first, second], tmp_path / "one-run")
+    staged_only(monkeypatch)
+    staged = run_import([first], tmp_path / "staged"), run_import([second], tmp_path / "staged")
+
+    assert [figures(r) for r in streamed] == [figures(r) for r in staged]
+    assert figures(together) == figures(staged[0]) + figures(staged[1])
+    assert streamed[1].files[0].duplicates_skipped == 600
+    assert stored(tmp_path / "streamed") == stored(tmp_path / "staged") == stored(tmp_path / "one-run")
+    ids = [row["message_id"] for row in stored(tmp_path / "streamed")]
+    assert len(ids) == len(set(ids)) == 2_500
+
+
+def test_rows_needing_fills_late_in_a_file_send_it_through_the_staged_path(
+    tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = pdd_rows(2, 1_500, dt.datetime(2026, 11, 2, 9))
+    # The agent column is blank on late rows: their agent must come from the rest of the conversation.
+    late = [",".join([*r.split(",")[:3], "", *r.split(",")[4:]]) if i > 1_300 else r for i, r in enumerate(rows)]
+    path = write_csv(tmp_path / "late.csv", late)
+
+    class Progress:
+        rows = 0
+
+        def file_started(self, *args: Any) -> None: ...
+
+        def rows_parsed(self, rows: int) -> None:
+            self.rows += rows
+
+        def file_finished(self, *args: Any) -> None: ...
+
+    progress = Progress()
+    from chatlog_cli.importer import ImportOptions, import_files
+
+    report = import_files([str(path)], tmp_path / "streamed", ImportOptions(), progress)
+    staged_only(monkeypatch)
+    staged = run_import([path], tmp_path / "staged")
+    assert figures(report) == figures(staged)
+    assert report.files[0].rows_read == progress.rows == 1_500
+    assert stored(tmp_path / "streamed") == stored(tmp_path / "staged")
+    assert not list((tmp_path / "streamed" / ".tmp").glob("*/**/*.parquet"))
+
+
+def _batches(path: Path) -> list[pa.RecordBatch]:
+    from chatlog_cli.io.sources import Source
+    from chatlog_cli.platforms import detect
+    from chatlog_cli.platforms.base import ParseOptions
+
+    sample = Sample(Source(path))
+    return list(detect(sample).format.parse(sample, ParseOptions()).batches)
+
+
+def _batch(file: str, lines: list[int]) -> pa.RecordBatch:
+    n = len(lines)
+    columns = {f.name: pa.nulls(n, f.type) for f in STAGING_SCHEMA}
+    columns |= {
+        "platform": pa.array(["pinduoduo"] * n),
+        "conversation_id": pa.array(["c"] * n),
+        "buyer": pa.array(["b"] * n),
+        "agent": pa.array(["a"] * n),
+        "sent_at": pa.array(np.arange(n) * 1000, STAGING_SCHEMA.field("sent_at").type),
+        "sender_role": pa.array(["buyer"] * n),
+        "msg_type": pa.array(["text"] * n),
+        "content": pa.array([f"m{line}" for line in lines]),
+        "source_file": pa.array([file] * n),
+        "source_line": pa.array(lines, pa.int64()),
+    }
+    return pa.RecordBatch.from_pydict(columns, schema=STAGING_SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "batches",
+    [
+        [_batch("a.xlsx#2", [1, 2]), _batch("a.xlsx#1", [3, 4])],  # sheets out of name order
+        [_batch("a.csv", [5, 6]), _batch("a.csv", [2, 3])],
+        [_batch("a.csv", [2, 1])],
+        [pa.concat_batches([_batch("a.csv", [1]), _batch("b.csv", [2])])],
+    ],
+)
+def test_batches_out_of_file_order_are_not_streamed(batches: list[pa.RecordBatch]) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    rows = StreamedRows(iter(batches), con, "import-1", lambda keys: set())
+    with pytest.raises(NotStreamable):
+        list(rows)
