@@ -653,6 +653,20 @@ def test_classify_scatters_typed_messages_in_place() -> None:
     assert classify(content.slice(1, 3)).to_pylist() == expected[1:4]
 
 
+def test_type_column_words_win_and_content_types_only_the_rest() -> None:
+    import pyarrow as pa
+
+    from chatlog_cli.platforms.tabular import TabularFormat
+
+    content = pa.array(["[图片]", "[图片]", "https://example.com/a", "你好", None])
+    column = pa.array(["text", None, None, "image", None])  # the type column's words, already mapped
+    typed = TabularFormat._typed
+    assert typed(column, content).to_pylist() == ["text", "image", "link", "image", "other"]
+    assert typed(None, content).to_pylist() == ["image", "image", "link", "text", "other"]
+    full = pa.array(["text", "image", "text", "text", "other"])
+    assert typed(full, content).to_pylist() == full.to_pylist()
+
+
 def test_damaged_id_mask_on_slices_sharing_a_buffer() -> None:
     import pyarrow as pa
 

@@ -257,9 +257,7 @@ class TabularFormat:
         if buyer is None and buyer_id is not None:
             buyer = buyer_id
 
-        msg_type = self._lookup(text("msg_type"), self.types)
-        classified = content_rules.classify(or_nulls(content))
-        msg_type = classified if msg_type is None else pc.coalesce(msg_type, classified)
+        msg_type = self._typed(self._lookup(text("msg_type"), self.types), or_nulls(content))
 
         role = self._roles(text("sender_role"), sender, buyer, buyer_id, agent, stats)
         if sender is None:
@@ -349,6 +347,20 @@ class TabularFormat:
         rows = np.unique(np.concatenate([rows_starting_with(values, p.encode()) for p in self.nick_prefixes]))
         pattern = "^(?:" + "|".join(re.escape(p) for p in self.nick_prefixes) + ")"
         return on_rows(values, rows, lambda nicks: pc.replace_substring_regex(nicks, pattern, ""))
+
+    @staticmethod
+    def _typed(column_type: pa.Array | None, content: pa.Array) -> pa.Array:
+        """The type column's word where it has a known one, else the type the content shows.
+
+        Content is classified only where the column says nothing: with a full type column, not at all
+        (a regex scan of every message, ~0.3 s per 1M).
+        """
+        if column_type is None:
+            return content_rules.classify(content)
+        if column_type.null_count == 0:
+            return column_type
+        untyped = pc.is_null(column_type)
+        return pc.replace_with_mask(column_type, untyped, content_rules.classify(content.filter(untyped)))
 
     @staticmethod
     def _lookup(values: pa.Array | None, table: Mapping[str, str]) -> pa.Array | None:
