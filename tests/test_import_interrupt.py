@@ -20,8 +20,9 @@ import pytest
 from chatlog_cli.store import ingest
 from conftest import FIXTURES, REPO, run_import
 
-JD = FIXTURES / "jd" / "basic.log"
+JD = FIXTURES / "jd" / "basic.log"  # staged whole in DuckDB (its roles need the whole file)
 PDD = FIXTURES / "pinduoduo" / "basic.csv"
+YOUZAN = FIXTURES / "youzan" / "basic.csv"  # streamed (store/streamed.py)
 
 _DRIVER = """
 import sys, time
@@ -56,15 +57,16 @@ main()
 """
 
 
+@pytest.mark.parametrize("export", [JD, YOUZAN], ids=["staged", "streamed"])
 @pytest.mark.parametrize("stage", ["parsing", "writing"])
-def test_ctrl_c_stops_the_import_and_leaves_the_store_as_it_was(tmp_path: Path, stage: str) -> None:
+def test_ctrl_c_stops_the_import_and_leaves_the_store_as_it_was(tmp_path: Path, stage: str, export: Path) -> None:
     store = tmp_path / "store"
     run_import([PDD], store)
     before = sorted(p.relative_to(store) for p in store.rglob("*") if p.is_file())
     marker = tmp_path / "marker"
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "NO_COLOR": "1"}
     child = subprocess.Popen(
-        [sys.executable, "-c", _DRIVER, stage, str(marker), str(JD), "--store", str(store)],
+        [sys.executable, "-c", _DRIVER, stage, str(marker), str(export), "--store", str(store)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -82,10 +84,10 @@ def test_ctrl_c_stops_the_import_and_leaves_the_store_as_it_was(tmp_path: Path, 
     assert child.returncode == 130
     assert stopped_within < 10  # not after the 20 s the slowed stage would take
     message = err.decode()
-    assert "已中断" in message and "basic.log 未导入" in message
+    assert "已中断" in message and f"{export.name} 未导入" in message
     assert "Traceback" not in message
     after = sorted(p.relative_to(store) for p in store.rglob("*") if p.is_file())
-    assert after == before  # the PDD import stays, nothing of the JD log, no leftovers in .tmp
+    assert after == before  # the PDD import stays, nothing of the interrupted file, no leftovers in .tmp
 
 
 def test_ctrl_c_that_duckdb_reports_as_an_error_is_a_keyboard_interrupt() -> None:

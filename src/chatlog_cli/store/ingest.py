@@ -8,6 +8,7 @@ the buyer and handling agent per message — is computed in `store/fills.py`; th
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -277,7 +278,8 @@ def ingest(
             gap_minutes=gap_minutes,
         )
     finally:
-        stream.close()  # stops the parser's thread when the import ended early
+        with contextlib.suppress(ValueError):  # "generator already executing": a DuckDB thread still in it
+            stream.close()  # stops the parser's thread when the import ended early
         con.close()
         if ingestion is None:
             run.close()
