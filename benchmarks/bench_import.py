@@ -1000,15 +1000,31 @@ def bench_format(name: str, args: argparse.Namespace) -> list[Row]:
     path, copy = prepare(name, n, args.seed, args.workdir, files)
     mapping = write_mapping(args.workdir) if name == "xlsx-mapped" else None
     store = args.workdir / "stores" / name
-    shutil.rmtree(store, ignore_errors=True)
-    rows = []
-    for label, source, fresh in (("empty store", path, True), ("re-import, all duplicates", copy, False)):
-        print(f"  {name}: {label} …", file=sys.stderr, end="", flush=True)
-        result = run_child(source, store, mapping)
-        row = Row(name, label, n, result, check(result, n, fresh, DETECTED[name], files))
-        print(f" {result.get('seconds', float('nan')):.2f} s", file=sys.stderr)
-        rows.append(row)
-    return rows
+    plan = (("empty store", path, True), ("re-import, all duplicates", copy, False))
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in plan}
+    problems: dict[str, list[str]] = {label: [] for label, _, _ in plan}
+    for attempt in range(args.repeat):
+        shutil.rmtree(store, ignore_errors=True)
+        for label, source, fresh in plan:
+            round_label = f" (run {attempt + 1} of {args.repeat})" if args.repeat > 1 else ""
+            print(f"  {name}: {label}{round_label} …", file=sys.stderr, end="", flush=True)
+            result = run_child(source, store, mapping)
+            runs[label].append(result)
+            problems[label] += [p for p in check(result, n, fresh, DETECTED[name], files) if p not in problems[label]]
+            print(f" {result.get('seconds', float('nan')):.2f} s", file=sys.stderr)
+    return [Row(name, label, n, typical(runs[label]), problems[label]) for label, _, _ in plan]
+
+
+def typical(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median time (a crash, if any run crashed), with the largest peak memory of all the runs."""
+    crashed = [r for r in results if "crashed" in r]
+    if crashed:
+        return crashed[0]
+    ordered = sorted(results, key=lambda r: float(r["seconds"]))
+    median = dict(ordered[(len(ordered) - 1) // 2])
+    median["peak_mb"] = max(float(r["peak_mb"]) for r in results)
+    median["all_seconds"] = [round(float(r["seconds"]), 2) for r in results]
+    return median
 
 
 def write_mapping(workdir: Path) -> Path:
@@ -1068,13 +1084,16 @@ def stages_table(result: dict[str, Any]) -> str:
 
 
 def table(rows: list[Row]) -> str:
-    return "\n".join(
-        [
-            "| format | import | messages | seconds | messages/s | target/s | speed | peak RSS MB | memory | check |",
-            "|---|---|---:|---:|---:|---:|---|---:|---|---|",
-            *(row.markdown() for row in rows),
-        ]
-    )
+    lines = [
+        "| format | import | messages | seconds | messages/s | target/s | speed | peak RSS MB | memory | check |",
+        "|---|---|---:|---:|---:|---:|---|---:|---|---|",
+        *(row.markdown() for row in rows),
+    ]
+    repeated = [r for r in rows if len(r.result.get("all_seconds", [])) > 1]
+    if repeated:
+        lines += ["", "Every run, seconds (the table shows the median):", ""]
+        lines += [f"- {r.name}, {r.label}: {', '.join(f'{x:.2f}' for x in r.result['all_seconds'])}" for r in repeated]
+    return "\n".join(lines)
 
 
 def machine() -> str:
@@ -1105,6 +1124,13 @@ def notes(args: argparse.Namespace) -> list[str]:
         f"the child's `ru_maxrss`. Targets: CSV ≥ 500k messages/s, text formats (JD log, Taobao TXT) ≥ 200k "
         f"messages/s, XLSX ≥ 100k rows/s, peak memory < 1.5 GB ({MEMORY_TARGET_MB} MiB) for 1M messages.",
     ]
+    if args.repeat > 1:
+        lines.append(
+            f"Each format was run {args.repeat} times (empty store, then the re-import, the store emptied before "
+            f"each round): seconds are the median run's, peak RSS the largest of the {args.repeat}; every run's "
+            "seconds are listed below the table. This machine's speed drifts by 20-40% within an hour, so one "
+            "run can land in a slow spell."
+        )
     if min(args.n, args.xlsx_n) < 1_000_000:
         lines.append("Fewer than 1,000,000 messages: the memory column is not the 1M-message figure the target is for.")
     if args.xlsx_n != args.n:
@@ -1127,6 +1153,10 @@ def record(text_table: str, args: argparse.Namespace, failures: list[str]) -> No
     command = f"python benchmarks/bench_import.py --n {args.n} --xlsx-n {args.xlsx_n} --seed {args.seed}"
     if any(name in MANY_FILES for name in args.formats):
         command += f" --many-n {args.many_n} --many-files {args.many_files}"
+    if args.repeat > 1:
+        command += f" --repeat {args.repeat}"
+    if list(args.formats) != list(FORMATS):
+        command += f" --formats {' '.join(args.formats)}"
     parts = [
         "## Import (`benchmarks/bench_import.py`)",
         "",
@@ -1173,6 +1203,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "chatlog-bench", help="inputs cache and stores"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per format; the table shows the median (default: 1)"
+    )
     parser.add_argument("--write-docs", action="store_true", help="record the results in docs/performance.md")
     parser.add_argument("--profile", choices=FORMATS, help="cProfile one import of this format instead")
     parser.add_argument("--profile-reimport", action="store_true", help="profile the all-duplicates re-import")
@@ -1182,6 +1215,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.xlsx_n is None:
         args.xlsx_n = args.n
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     if args.many_files < 1 or args.many_n // args.many_files < CONVERSATION_MAX:
         parser.error(f"--many-n / --many-files must be at least {CONVERSATION_MAX} (a whole conversation per file)")
     return args
