@@ -17,7 +17,7 @@ from chatlog_cli.io import tabular
 from chatlog_cli.platforms.base import Sample
 from chatlog_cli.schema import STAGING_SCHEMA
 from chatlog_cli.store import ingest as ingest_module
-from chatlog_cli.store.identity import Occurrences, digest_words
+from chatlog_cli.store.identity import Digests, DigestSet, Occurrences, digest_words
 from chatlog_cli.store.streamed import NotStreamable, StreamedRows
 from conftest import messages, run_import
 
@@ -102,8 +102,25 @@ def test_occurrences_count_earlier_identical_rows_in_file_order() -> None:
         for digest in batch:
             expected.append(seen[digest])
             seen[digest] += 1
-        assert occurrences.number(pa.array(batch)).tolist() == expected
+        assert occurrences.number(Digests.of(pa.array(batch))).tolist() == expected
     assert max(seen.values()) > 3
+
+
+def test_digest_set_holds_exactly_what_was_added() -> None:
+    rng = random.Random(11)
+    added = [hashlib.md5(f"a{i}".encode()).hexdigest() for i in range(5_000)]
+    # Same first 16 characters as added ones, different last 16: the first word matches, the digest not.
+    lookalikes = [d[:16] + hashlib.md5(d.encode()).hexdigest()[:16] for d in added[:50]]
+    others = [hashlib.md5(f"b{i}".encode()).hexdigest() for i in range(5_000)]
+    digests = DigestSet()
+    for start in range(0, len(added), 700):  # several runs, merged as they grow
+        digests.add(Digests.of(pa.array(added[start : start + 700])))
+    assert len(digests) == len(added)
+    probe = added[::7] + lookalikes + others[:300]
+    rng.shuffle(probe)
+    expected = [p in set(added) for p in probe]
+    assert digests.contains(Digests.of(pa.array(probe))).tolist() == expected
+    assert digests.first_word_seen(Digests.of(pa.array(lookalikes))).all()
 
 
 def test_streamed_import_stores_what_the_staged_import_stores(
@@ -197,6 +214,6 @@ def test_batches_out_of_file_order_are_not_streamed(batches: list[pa.RecordBatch
     import duckdb
 
     con = duckdb.connect()
-    rows = StreamedRows(iter(batches), con, "import-1", lambda keys: set())
+    rows = StreamedRows(iter(batches), con, "import-1", lambda keys: set(), DigestSet())
     with pytest.raises(NotStreamable):
         list(rows)

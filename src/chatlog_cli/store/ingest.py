@@ -33,10 +33,17 @@ from chatlog_cli.platforms.base import Parsed
 from chatlog_cli.schema import REJECT_SCHEMA, SCHEMA, STAGING_SCHEMA
 from chatlog_cli.settings import CHINA_UTC_OFFSET_MS, STAGING_MEMORY_LIMIT
 from chatlog_cli.store.fills import FillNeeds, compute_fills, who_sql
-from chatlog_cli.store.identity import FIRST_ID_SQL, IDENTITY_SQL, SECOND_SQL, message_id_sql
+from chatlog_cli.store.identity import (
+    FIRST_ID_SQL,
+    IDENTITY_SQL,
+    SECOND_SQL,
+    Digests,
+    DigestSet,
+    message_id_sql,
+)
 from chatlog_cli.store.query import LOCAL_TIME_SQL, local_time_sql
 from chatlog_cli.store.store import Store, partition_of
-from chatlog_cli.store.streamed import StreamedRows, complete
+from chatlog_cli.store.streamed import NotStreamable, StreamedRows, complete
 
 ROW_GROUP_ROWS: Final = 256_000
 # Columns whose values repeat (nicks, roles, ids of conversations): dictionary-encoded. Ids of messages, text and
@@ -95,6 +102,9 @@ class Ingestion:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._database: Any = None
+        # Stored ids of the files a streamed import touched, as digests (store/streamed.py)
+        self.stored_digests = DigestSet()
+        self._digested: set[Path] = set()
         self._read: set[Path] = set()
         self._agents: dict[str, set[str]] = {}
 
@@ -130,6 +140,15 @@ class Ingestion:
         for key, paths in unread.items():
             con.execute("INSERT INTO stored_ids SELECT ?, message_id FROM read_parquet(?)", [key, paths])
         self._read.update(files)
+
+    def read_digests(self, files: list[Path]) -> None:
+        """Add the ids of these stored files to `stored_digests` (each file read once per run)."""
+        for file in files:
+            if file not in self._digested:
+                ids = pq.ParquetFile(file).read(columns=["message_id"]).column(0)
+                for chunk in ids.chunks:
+                    self.stored_digests.add(Digests.of(chunk))
+                self._digested.add(file)
 
     def known_agents(self, platform: str) -> frozenset[str]:
         """Senders stored as this platform's agents, read once per run, plus those `learn_agents` added."""
@@ -290,11 +309,13 @@ def _ingest_streamed(
 ) -> IngestResult:
     def stored_partitions(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
         files = _existing_files(store, sorted(keys))
-        if files:
-            run.read_ids(con, files)
+        try:
+            run.read_digests(files)
+        except ValueError:  # stored ids that are not md5 hex: the staged path compares them as text
+            raise NotStreamable("stored ids that are not md5 digests") from None
         return {partition_of(file) for file in files}
 
-    rows = StreamedRows(batches, con, import_id, stored_partitions)
+    rows = StreamedRows(batches, con, import_id, stored_partitions, run.stored_digests)
     added = write_partitions(store, rows, import_id)
     totals = rows.totals
     return IngestResult(

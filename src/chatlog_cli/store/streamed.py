@@ -14,7 +14,7 @@ either raises `NotStreamable`, and the file is imported staged instead (nothing 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from chatlog_cli.schema import CONVERSATION_ID, SENT_AT, SOURCE_FILE, SOURCE_LINE, STAGING_SCHEMA
 from chatlog_cli.settings import CHINA_UTC_OFFSET_MS
-from chatlog_cli.store.identity import FIRST_ID_SQL, Occurrences, message_id_sql
+from chatlog_cli.store.identity import FIRST_ID_SQL, Digests, DigestSet, Occurrences, message_id_sql
 
 # Without these on every row, a message's conversation, buyer or agent comes from other rows (fills).
 _FILLED_FROM_OTHER_ROWS: Final = (CONVERSATION_ID, "buyer", "agent")
@@ -54,8 +54,8 @@ class StreamTotals:
 class StreamedRows:
     """The file's rows with their ids, minus stored messages, in batches for `write_partitions`.
 
-    `con`: a cursor of the run's database (`Ingestion`); `stored_partitions(keys)` loads the stored ids of
-    those (platform, month) partitions into its `stored_ids` table and returns the keys that have any.
+    `con`: a cursor of the run's database (`Ingestion`), for the id queries; `stored_partitions(keys)` adds
+    the ids of those (platform, month) partitions to `stored` and returns the keys that have any.
     """
 
     def __init__(
@@ -63,12 +63,14 @@ class StreamedRows:
         batches: Iterator[pa.RecordBatch],
         con: Any,
         import_id: str,
-        stored_partitions: Any,
+        stored_partitions: Callable[[set[tuple[str, str]]], set[tuple[str, str]]],
+        stored: DigestSet,
     ) -> None:
         self.batches = batches
         self.con = con
         self.import_id = import_id
         self.stored_partitions = stored_partitions
+        self.stored = stored
         self.totals = StreamTotals()
         self._occurrences = Occurrences()
         self._position: tuple[str, int] | None = None
@@ -100,27 +102,30 @@ class StreamedRows:
         self._position = (first_file, int(lines[-1]))
 
     def _identified(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        ids = self._ids(batch)
+        ids, digests = self._ids(batch)
         months, labels = _local_months(batch.column(SENT_AT))
         platform = batch.column("platform")[0].as_py()
         keys = {(platform, label) for label in labels}
         self._count(batch, keys)
         month = pa.array(labels, pa.string()).take(pa.array(months))
-        stored = self._stored_keys(keys)
         rows = batch.select(_ROW_COLUMNS)
         out = pa.RecordBatch.from_arrays(
             [ids, *rows.columns, pa.repeat(pa.scalar(self.import_id), batch.num_rows), month],
             names=["message_id", *_ROW_COLUMNS, "import_id", "month"],
         )
-        if stored:
-            out = out.filter(pc.invert(self._stored_ids(ids, stored)))
+        if self._stored_keys(keys):
+            # An id fixes its message's second and platform, so its partition: one set of stored ids serves
+            # every partition the run touches (ids of other partitions cannot match).
+            out = out.filter(pa.array(~self.stored.contains(digests)))
         return out
 
-    def _ids(self, batch: pa.RecordBatch) -> pa.Array:
+    def _ids(self, batch: pa.RecordBatch) -> tuple[pa.Array, Digests]:
+        """The batch's message ids, and their digests."""
         self.con.register("batch_rows", batch)
         try:
             ids = _one_array(self.con.sql(f"SELECT {FIRST_ID_SQL} AS message_id FROM batch_rows"))
-            occurrence = self._occurrences.number(ids)
+            digests = _digests(ids)
+            occurrence = self._occurrences.number(digests)
             repeats = np.flatnonzero(occurrence)
             if len(repeats):
                 self.con.register(
@@ -132,9 +137,10 @@ class StreamedRows:
                 mask = np.zeros(len(ids), dtype=bool)
                 mask[repeats] = True
                 ids = pc.replace_with_mask(ids, pa.array(mask), renamed)
+                digests = _digests(ids)
         finally:
             self.con.unregister("batch_rows")
-        return ids
+        return ids, digests
 
     def _count(self, batch: pa.RecordBatch, keys: set[tuple[str, str]]) -> None:
         totals = self.totals
@@ -153,23 +159,12 @@ class StreamedRows:
             self._looked_up |= new
         return keys & self._stored
 
-    def _stored_ids(self, ids: pa.Array, partitions: set[tuple[str, str]]) -> pa.Array:
-        """Which of `ids` the store holds (checked against the partitions the batch touches)."""
-        from chatlog_cli.store.ingest import partition_key
 
-        names = ", ".join("'" + partition_key(*key).replace("'", "''") + "'" for key in sorted(partitions))
-        self.con.register("batch_ids", pa.table({"message_id": ids}))
-        try:
-            # The batch's ids are the small side: DuckDB builds on them and scans the stored ids once.
-            found = _one_array(
-                self.con.sql(
-                    f"SELECT message_id FROM stored_ids WHERE partition IN ({names}) "
-                    "AND message_id IN (SELECT message_id FROM batch_ids)"
-                )
-            )
-        finally:
-            self.con.unregister("batch_ids")
-        return pc.is_in(ids, value_set=found)
+def _digests(ids: pa.Array) -> Digests:
+    try:
+        return Digests.of(ids)
+    except ValueError:  # not md5 hex: never from FIRST_ID_SQL, but then the staged path copes
+        raise NotStreamable("ids that are not md5 digests") from None
 
 
 def _one_array(relation: Any) -> pa.Array:
