@@ -90,3 +90,22 @@ def test_python_dash_m_runs_the_cli() -> None:
         [sys.executable, "-m", "chatlog_cli", "--version"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and result.stdout.startswith("chatlog ")
+
+
+def test_import_keeps_freed_memory_for_reuse(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platform
+    import sys
+
+    from chatlog_cli import allocator
+
+    calls: list[bool] = []
+    real = allocator.keep_freed_memory
+    monkeypatch.setattr(allocator, "keep_freed_memory", lambda: calls.append(True) or real())
+    result = runner.invoke(app, ["import", str(JD), "--store", str(tmp_path / "store")], catch_exceptions=False)
+    assert result.exit_code == 0 and calls == [True]
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert real() is True  # mallopt accepted every setting
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert real() is False

@@ -126,9 +126,11 @@ def import_command(
     1 some file failed (the others still import), 2 usage error, 130 stopped with Ctrl-C (the file being
     imported is rolled back; the files before it stay imported).
     """
+    from chatlog_cli.allocator import keep_freed_memory
     from chatlog_cli.importer import ImportOptions, import_files
     from chatlog_cli.platforms.base import ParseOptions
 
+    keep_freed_memory()
     options = ImportOptions(
         platform=platform,
         format=format,
