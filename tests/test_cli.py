@@ -107,5 +107,9 @@ def test_import_keeps_freed_memory_for_reuse(
     assert result.exit_code == 0 and calls == [True]
     if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
         assert real() is True  # mallopt accepted every setting
+    import pyarrow as pa
+
+    if "jemalloc" in pa.supported_memory_backends():
+        assert pa.default_memory_pool().backend_name == "jemalloc"
     monkeypatch.setattr(sys, "platform", "darwin")
     assert real() is False
