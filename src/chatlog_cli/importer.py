@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib
 import sys
 import threading
@@ -217,30 +218,22 @@ def _import_one(
             result.seconds = round(time.perf_counter() - started, 3)
             return result
         rows = _RowsOnce(progress)
+        into_store = functools.partial(
+            ingest,
+            store,
+            import_id=import_id,
+            source_label=source.label,
+            gap_minutes=options.parse.session_gap_minutes,
+            on_rows=rows.parsed,
+            ingestion=ingestion,
+        )
         try:
-            added = ingest(
-                store,
-                parsed,
-                import_id=import_id,
-                source_label=source.label,
-                gap_minutes=options.parse.session_gap_minutes,
-                on_rows=rows.parsed,
-                ingestion=ingestion,
-            )
+            added = into_store(parsed)
         except NotStreamable:
             # Rows further down need the whole-file steps after all: nothing was written; parse again, staged.
             rows.restart()
             parsed = fmt.parse(sample, parse_options)
-            added = ingest(
-                store,
-                parsed,
-                import_id=import_id,
-                source_label=source.label,
-                gap_minutes=options.parse.session_gap_minutes,
-                on_rows=rows.parsed,
-                ingestion=ingestion,
-                streamed=False,
-            )
+            added = into_store(parsed, streamed=False)
         result.encoding = parsed.encoding
         result.rows_read = parsed.stats.rows_read
         result.messages_added = added.messages_added
