@@ -1,9 +1,11 @@
-"""One import as a transaction: stage parsed rows, fill and identify them, add only new messages.
+"""One import as a transaction: identify parsed rows, fill what they lack, add only new messages.
 
-Staging happens in an in-process DuckDB database that spills to disk, so memory stays bounded whatever
-the file size. What needs the whole file — late-resolved roles, derived conversation ids (idle-gap split),
-the buyer and handling agent per message — is computed in `store/fills.py`; the occurrence number and
-`message_id` here, in SQL.
+Rows that carry everything (conversation id, buyer, agent, final roles) are streamed: identified and written
+batch by batch (`store/streamed.py`). The others are staged in an in-process DuckDB database that spills to
+disk, so memory stays bounded whatever the file size; what needs the whole file — late-resolved roles,
+derived conversation ids (idle-gap split), the buyer and handling agent per message — is computed in
+`store/fills.py`, the occurrence number and `message_id` here, in SQL. Either way the files are written to
+`.tmp` and moved into the store only when complete.
 """
 
 from __future__ import annotations
