@@ -38,6 +38,26 @@ def test_reimporting_the_same_file_adds_nothing_and_says_so(store_dir: Path) -> 
     assert len(messages(store_dir)) == 16
 
 
+def test_the_import_log_hashes_every_file_and_a_same_sized_other_file_still_imports(
+    store_dir: Path, tmp_path: Path
+) -> None:
+    first = run_import([JD], store_dir).files[0]
+    # A file of another size is hashed while it is parsed (it cannot be one imported before); the log still
+    # gets its hash, so importing it again is recognised.
+    log = Store.open(store_dir).import_log().to_pylist()
+    assert log[0]["sha256"] == hashlib.sha256(JD.read_bytes()).hexdigest()
+    assert log[0]["size_bytes"] == JD.stat().st_size
+    # Same size, other bytes: hashed before parsing, found new, imported.
+    text = JD.read_bytes()
+    twin = tmp_path / "twin.log"
+    twin.write_bytes(text.replace("橡胶底".encode(), "牛筋底".encode(), 1))
+    assert twin.stat().st_size == JD.stat().st_size and twin.read_bytes() != text
+    other = run_import([twin], store_dir).files[0]
+    assert other.status == "imported" and other.messages_added == 1
+    assert run_import([twin], store_dir).files[0].status == "already_imported"
+    assert first.messages_added == 16
+
+
 @pytest.mark.parametrize(
     ("encoding", "newline", "bom"),
     [("utf-8", "\n", True), ("utf-8", "\r\n", False), ("gbk", "\r\n", False), ("gb18030", "\n", False)],

@@ -9,7 +9,8 @@ import importlib
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -190,14 +191,14 @@ def _import_one(
     started_at = dt.datetime.now(dt.UTC)
     result = FileResult(source.label, "failed")
     try:
-        sha256 = source.sha256()
-        prior = store.find_import_by_hash(sha256)
+        prior = store.find_import_by_hash(source.sha256()) if store.has_import_of_size(source.size) else None
         if prior is not None:
             result.status = "already_imported"
             result.format, result.platform = prior["format"], prior["platform"]
             result.import_id = prior["import_id"]
             result.notes.append(f"同样内容的文件已于 {prior['finished_at']:%Y-%m-%d %H:%M} 导入过，未重复添加")
             return result
+        sha256 = _sha256_meanwhile(source)
         encoding = options.parse.encoding or getattr(forced, "encoding", None)
         sample = Sample(source, encoding)
         if sample.kind == "empty":
@@ -214,7 +215,7 @@ def _import_one(
         parsed = fmt.parse(sample, parse_options)
         import_id = new_import_id()
         if parsed.kind == "sessions":
-            _import_sessions(store, source, parsed, import_id, sha256, confidence, options, result, started_at)
+            _import_sessions(store, source, parsed, import_id, sha256(), confidence, options, result, started_at)
             result.seconds = round(time.perf_counter() - started, 3)
             return result
         rows = _RowsOnce(progress)
@@ -249,7 +250,7 @@ def _import_one(
         result.import_id = import_id
         result.seconds = round(time.perf_counter() - started, 3)
         store.append_import_log(
-            _log_row(result, source, sha256, confidence, options, started_at)
+            _log_row(result, source, sha256(), confidence, options, started_at)
             | {"first_message_at": added.first_message_at, "last_message_at": added.last_message_at}
         )
         result.status = "imported"
@@ -263,6 +264,18 @@ def _import_one(
         raise
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def _sha256_meanwhile(source: Source) -> Callable[[], str]:
+    """The file's content hash for the import log, computed on a thread while the file is parsed.
+
+    Only a file of the same size as one imported before can be that file again; for any other file the
+    hash is not needed before parsing (~0.13 s per 150 MB on one core, which then overlaps the parse).
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chatlog-sha256")
+    future = pool.submit(source.sha256)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 class _RowsOnce:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from chatlog_cli import __version__
@@ -306,6 +307,11 @@ class Store:
         atomic_write_parquet(log, self.import_log_path)
         if self._writing:
             self._held_log = log
+
+    def has_import_of_size(self, size_bytes: int) -> bool:
+        """Whether a file of exactly this size was imported: only then can a file be one imported before."""
+        sizes = self.import_log().column("size_bytes")
+        return bool(pc.any(pc.equal(sizes, size_bytes)).as_py()) if len(sizes) else False
 
     def find_import_by_hash(self, sha256: str) -> dict[str, Any] | None:
         """An earlier import of a file with the same content."""
