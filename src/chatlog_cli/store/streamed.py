@@ -15,7 +15,7 @@ either raises `NotStreamable`, and the file is imported staged instead (nothing 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -48,7 +48,6 @@ class StreamTotals:
     unknown_roles: int = 0
     first_ms: int | None = None
     last_ms: int | None = None
-    partitions: set[tuple[str, str]] = field(default_factory=set)
 
 
 class StreamedRows:
@@ -106,7 +105,7 @@ class StreamedRows:
         months, labels = _local_months(batch.column(SENT_AT))
         platform = batch.column("platform")[0].as_py()
         keys = {(platform, label) for label in labels}
-        self._count(batch, keys)
+        self._count(batch)
         month = pa.array(labels, pa.string()).take(pa.array(months))
         rows = batch.select(_ROW_COLUMNS)
         out = pa.RecordBatch.from_arrays(
@@ -142,7 +141,7 @@ class StreamedRows:
             self.con.unregister("batch_rows")
         return ids, digests
 
-    def _count(self, batch: pa.RecordBatch, keys: set[tuple[str, str]]) -> None:
+    def _count(self, batch: pa.RecordBatch) -> None:
         totals = self.totals
         totals.rows += batch.num_rows
         totals.unknown_roles += pc.sum(pc.equal(batch.column("sender_role"), "unknown")).as_py() or 0
@@ -150,7 +149,6 @@ class StreamedRows:
         low, high = span["min"].as_py(), span["max"].as_py()
         totals.first_ms = low if totals.first_ms is None else min(totals.first_ms, low)
         totals.last_ms = high if totals.last_ms is None else max(totals.last_ms, high)
-        totals.partitions |= keys
 
     def _stored_keys(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
         new = keys - self._looked_up
