@@ -121,6 +121,24 @@ def test_digest_set_holds_exactly_what_was_added() -> None:
     expected = [p in set(added) for p in probe]
     assert digests.contains(Digests.of(pa.array(probe))).tolist() == expected
     assert digests.first_word_seen(Digests.of(pa.array(lookalikes))).all()
+    # Digests sharing a first word within one run: each found whichever of them a search lands on.
+    pairs = DigestSet()
+    held = added[:50] + lookalikes
+    rng.shuffle(held)
+    pairs.add(Digests.of(pa.array(held)))
+    twins = [d[:16] + hashlib.md5(f"c{d}".encode()).hexdigest()[:16] for d in added[:50]]
+    probe = held + twins
+    rng.shuffle(probe)
+    assert pairs.contains(Digests.of(pa.array(probe))).tolist() == [p in held for p in probe]
+
+
+def test_digests_of_several_arrays_are_those_of_their_concatenation() -> None:
+    ids = [hashlib.md5(str(i).encode()).hexdigest() for i in range(3_000)]
+    whole = Digests.of(pa.array(ids))
+    parts = Digests.of(pa.array(ids[:1_000]), pa.array(ids[1_000:1_001]), pa.array(ids[1_001:]))
+    assert (parts.hi == whole.hi).all() and (parts.lo == whole.lo).all()
+    assert (parts.sorted_hi == np.sort(whole.hi)).all()
+    assert (parts.sorted_hi == parts.hi[parts.order]).all() and (parts.sorted_lo == parts.lo[parts.order]).all()
 
 
 def test_streamed_import_stores_what_the_staged_import_stores(

@@ -85,17 +85,22 @@ def digest_words(ids: pa.Array) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.
 
 @dataclass(frozen=True)
 class Digests:
-    """md5 hex digests as words (`digest_words`), with the order that sorts them by their first word."""
+    """md5 hex digests as words (`digest_words`), in row order and sorted by their first word."""
 
     hi: npt.NDArray[np.uint64]
     lo: npt.NDArray[np.uint64]
-    order: npt.NDArray[np.intp]
+    order: npt.NDArray[np.intp]  # rows by first word (ties in no particular order)
+    sorted_hi: npt.NDArray[np.uint64]
+    sorted_lo: npt.NDArray[np.uint64]
 
     @classmethod
-    def of(cls, ids: pa.Array) -> Digests:
-        """The digests of md5 hex strings (ValueError for anything else)."""
-        hi, lo = digest_words(ids)
-        return cls(hi, lo, np.argsort(hi, kind="stable"))
+    def of(cls, *ids: pa.Array) -> Digests:
+        """The digests of arrays of md5 hex strings, one after the other (ValueError for anything else)."""
+        words = [digest_words(array) for array in ids]
+        hi = words[0][0] if len(words) == 1 else np.concatenate([w[0] for w in words])
+        lo = words[0][1] if len(words) == 1 else np.concatenate([w[1] for w in words])
+        order = np.argsort(hi)  # not a stable sort: ~3x faster, and nothing here depends on how ties fall
+        return cls(hi, lo, order, hi[order], lo[order])
 
     def __len__(self) -> int:
         return len(self.hi)
@@ -119,7 +124,7 @@ class DigestSet:
         """Add digests (duplicates allowed)."""
         if len(digests) == 0:
             return
-        self._runs.append((digests.hi[digests.order], digests.lo[digests.order]))
+        self._runs.append((digests.sorted_hi, digests.sorted_lo))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= len(self._runs[-1][0]):
             (hi_b, lo_b), (hi_a, lo_a) = self._runs.pop(), self._runs.pop()
             merged = np.concatenate([hi_a, hi_b])
@@ -128,27 +133,33 @@ class DigestSet:
 
     def first_word_seen(self, digests: Digests) -> npt.NDArray[np.bool_]:
         """Which digests share their first word with one in the set (a superset of `contains`)."""
-        return self._matches(digests)[0]
+        needles = digests.sorted_hi
+        seen = np.zeros(len(digests), dtype=bool)
+        for run_hi, _ in self._runs:
+            at = np.searchsorted(run_hi, needles)
+            np.minimum(at, len(run_hi) - 1, out=at)
+            seen |= run_hi[at] == needles
+        out = np.empty(len(digests), dtype=bool)
+        out[digests.order] = seen
+        return out
 
     def contains(self, digests: Digests) -> npt.NDArray[np.bool_]:
         """Which digests are in the set (both words equal)."""
-        same_first, found = self._matches(digests)
-        for row in np.flatnonzero(same_first & ~found).tolist():  # another with this first word may follow
-            found[row] = self.holds(int(digests.hi[row]), int(digests.lo[row]))
-        return found
-
-    def _matches(self, digests: Digests) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-        """(first word found, both words found at that first position) per digest."""
+        needles_hi, needles_lo = digests.sorted_hi, digests.sorted_lo
         same_first = np.zeros(len(digests), dtype=bool)
         found = np.zeros(len(digests), dtype=bool)
-        order = digests.order
-        needles_hi, needles_lo = digests.hi[order], digests.lo[order]
         for run_hi, run_lo in self._runs:
-            at = np.minimum(np.searchsorted(run_hi, needles_hi), len(run_hi) - 1)
+            at = np.searchsorted(run_hi, needles_hi)
+            np.minimum(at, len(run_hi) - 1, out=at)
             same = run_hi[at] == needles_hi
-            same_first[order[same]] = True
-            found[order[same & (run_lo[at] == needles_lo)]] = True
-        return same_first, found
+            same_first |= same
+            found |= same & (run_lo[at] == needles_lo)
+        # Another digest with the same first word may follow the one the search landed on.
+        for needle in np.flatnonzero(same_first & ~found).tolist():
+            found[needle] = self.holds(int(needles_hi[needle]), int(needles_lo[needle]))
+        out = np.empty(len(digests), dtype=bool)
+        out[digests.order] = found
+        return out
 
     def holds(self, hi: int, lo: int) -> bool:
         """Whether one digest is in the set."""
@@ -179,7 +190,7 @@ class Occurrences:
         occurrence = np.zeros(len(hi), dtype=np.int64)
         if len(hi) == 0:
             return occurrence
-        same = hi[order][1:] == hi[order][:-1]
+        same = first_ids.sorted_hi[1:] == first_ids.sorted_hi[:-1]
         shared = self._seen.first_word_seen(first_ids)
         shared[order[1:][same]] = True
         shared[order[:-1][same]] = True

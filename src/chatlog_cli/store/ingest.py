@@ -145,12 +145,13 @@ class Ingestion:
 
     def read_digests(self, files: list[Path]) -> None:
         """Add the ids of these stored files to `stored_digests` (each file read once per run)."""
+        chunks: list[pa.Array] = []
         for file in files:
             if file not in self._digested:
-                ids = pq.ParquetFile(file).read(columns=["message_id"]).column(0)
-                for chunk in ids.chunks:
-                    self.stored_digests.add(Digests.of(chunk))
+                chunks += pq.ParquetFile(file).read(columns=["message_id"]).column(0).chunks
                 self._digested.add(file)
+        if chunks:  # one sort of them all: cheaper than merging a run per row group
+            self.stored_digests.add(Digests.of(*chunks))
 
     def known_agents(self, platform: str) -> frozenset[str]:
         """Senders stored as this platform's agents, read once per run, plus those `learn_agents` added."""
