@@ -144,6 +144,30 @@ def test_mixed_encoding_file_fails_with_advice(runner: CliRunner, tmp_path: Path
     assert not (tmp_path / "s" / "messages").exists() or not list((tmp_path / "s" / "messages").rglob("*.parquet"))
 
 
+def test_gbk_csv_with_a_bad_byte_past_the_sniffed_head_names_the_line(runner: CliRunner, tmp_path: Path) -> None:
+    header, *rows = PDD.read_text(encoding="utf-8").splitlines()
+    lines = [header.encode("gbk")] + [rows[i % len(rows)].encode("gbk") for i in range(8_000)]
+    lines[6_000] = lines[6_000][:12] + b"\xff\x30" + lines[6_000][12:]  # ~600 KB in: past any sniffing
+    bad = tmp_path / "聊天记录.csv"
+    bad.write_bytes(b"\n".join(lines) + b"\n")
+    result = invoke(runner, "import", str(bad), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "聊天记录.csv" in result.stdout and "第 6001 行" in result.stdout and "--encoding" in result.stdout
+    assert not list((tmp_path / "s").rglob("*.parquet")) or not messages(tmp_path / "s")
+
+
+def test_gbk_text_export_with_a_bad_byte_names_the_line(runner: CliRunner, tmp_path: Path) -> None:
+    lines = (FIXTURES / "taobao" / "account.txt").read_bytes().split(b"\r\n")
+    head, body = lines[:4], [line for line in lines[4:] if line]
+    lines = head + body * 3_000  # ~1 MB
+    lines[20_000] = lines[20_000][:3] + b"\xff\x30" + lines[20_000][3:]
+    bad = tmp_path / "account.txt"
+    bad.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    result = invoke(runner, "import", str(bad), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "account.txt" in result.stdout and "第 20001 行" in result.stdout and "--encoding" in result.stdout
+
+
 def test_folder_import_skips_mapping_and_notes(runner: CliRunner, tmp_path: Path) -> None:
     folder = tmp_path / "exports"
     folder.mkdir()

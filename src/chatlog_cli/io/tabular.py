@@ -27,6 +27,7 @@ from chatlog_cli.errors import EncodingError, InputFileError
 from chatlog_cli.io.arrow_text import on_rows, rows_starting_with, utf8_buffers
 from chatlog_cli.io.decode import clean_text, normalize_header
 from chatlog_cli.io.sources import Source
+from chatlog_cli.io.transcode import Utf8Reader
 from chatlog_cli.io.xlsx_numbers import large_number_values
 from chatlog_cli.settings import BATCH_ROWS, HEADER_SEARCH_ROWS
 
@@ -206,7 +207,7 @@ class CsvSheet:
         self, headers: list[str], header_index: int, invalid_row: Callable[[Any], str], *, use_threads: bool
     ) -> Iterator[pacsv.CSVStreamingReader]:
         read_options = pacsv.ReadOptions(
-            encoding="utf8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding,
+            encoding="utf8",
             skip_rows=header_index + 1,
             column_names=headers,
             block_size=_CSV_BLOCK_BYTES,
@@ -220,9 +221,10 @@ class CsvSheet:
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )
-        with self.source.open() as handle:
+        with self.source.open() as raw:
+            utf8 = raw if self.encoding in ("utf-8", "utf-8-sig") else Utf8Reader(raw, self.encoding, self.source.label)
             reader = pacsv.open_csv(
-                handle, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+                utf8, read_options=read_options, parse_options=parse_options, convert_options=convert_options
             )
             try:
                 yield reader

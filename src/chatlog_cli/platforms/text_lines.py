@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from chatlog_cli.errors import EncodingError
 from chatlog_cli.io.arrow_text import find_bytes, has_unclean_bytes, rows_containing
+from chatlog_cli.io.transcode import Utf8Reader
 from chatlog_cli.platforms.base import Sample
 
 READ_CHUNK: Final = 8 << 20
@@ -42,22 +43,20 @@ def utf8_chunks(sample: Sample) -> Iterator[bytes]:
 
     LF never occurs inside a GB18030 or UTF-8 character, so cutting at it is safe before decoding too.
     """
-    utf8 = sample.encoding in ("utf-8", "utf-8-sig")
-    decoder = None if utf8 else codecs.getincrementaldecoder(sample.encoding)(errors="strict")
     pending = b""
     first = True
-    with sample.source.open() as handle:
+    with sample.source.open() as source:
+        utf8 = (
+            source
+            if sample.encoding in ("utf-8", "utf-8-sig")
+            else Utf8Reader(source, sample.encoding, sample.source.label)
+        )
         while True:
-            raw = handle.read(READ_CHUNK)
-            end = not raw  # decided on the bytes read: a piece of a character decodes to nothing yet
+            raw = utf8.read(READ_CHUNK)
+            end = not raw
             if first and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8) :]
             first = False
-            if decoder is not None:
-                try:
-                    raw = decoder.decode(raw, final=end).encode("utf-8")
-                except UnicodeDecodeError:
-                    raise encoding_error(sample) from None
             data = pending + raw
             if end:
                 if data:
