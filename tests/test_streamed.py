@@ -58,6 +58,52 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 def staged_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file through the staged path, as before streaming existed."""
     monkeypatch.setattr(ingest_module, "complete", lambda batch: False)
+    monkeypatch.setattr(ingest_module, "fillable_in_order", lambda batch: False)
+
+
+def never_staged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the import if any file goes through the staged path (first or after a streamed attempt)."""
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("staged")
+
+    monkeypatch.setattr(ingest_module, "_ingest_staged", fail)
+
+
+TAOBAO_HEADER = "客户名,消息序号,发送时间,发送内容,发送账号,账号类型,会话ID,商品ID,订单号,消息状态"
+
+
+def taobao_conversations(seed: int, count: int) -> list[list[str]]:
+    """Taobao sheet rows, a conversation at a time: the agent named only on the agent's own rows.
+
+    Buyers speak before any agent (their agent is the conversation's first), agents hand over (a row's agent
+    is the last one before it), and some conversations have a robot only (no agent at all).
+    """
+    rng = random.Random(seed)
+    conversations = []
+    for number in range(count):
+        buyer = f"tb{number:05d}"
+        at = dt.datetime(2026, 10, 31, 20) + dt.timedelta(minutes=7 * number)
+        agents = rng.sample(["云裳:小美", "云裳:小北", "云裳:阿杰"], rng.choice([0, 1, 1, 2]))
+        speakers = [(buyer, "客户")] * rng.randrange(1, 4)
+        for agent in agents:
+            speakers += [(agent, "客服"), (buyer, "客户")] * rng.randrange(1, 4)
+        if not agents:
+            speakers += [("店小蜜", "机器人"), (buyer, "客户")]
+        rows = []
+        for index, (sender, kind) in enumerate(speakers, 1):
+            at += dt.timedelta(seconds=rng.choice([0, 5, 40]))
+            rows.append(
+                f"{buyer},{index},{at:%Y-%m-%d %H:%M:%S},{rng.choice(WORDS)}{index},{sender},{kind},"
+                f"TB{number:05d},,,已读"
+            )
+        conversations.append(rows)
+    return conversations
+
+
+def write_taobao(path: Path, rows: list[str]) -> Path:
+    path.write_text(TAOBAO_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
 
 
 def stored(store_dir: Path) -> list[dict[str, Any]]:
@@ -190,6 +236,78 @@ def test_rows_needing_fills_late_in_a_file_send_it_through_the_staged_path(
     assert report.files[0].rows_read == progress.rows == 1_500
     assert stored(tmp_path / "streamed") == stored(tmp_path / "staged")
     assert not list((tmp_path / "streamed" / ".tmp").glob("*/**/*.parquet"))
+
+
+def test_agents_named_only_on_their_own_rows_are_filled_as_the_file_streams(
+    tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conversations = taobao_conversations(4, 300)
+    path = write_taobao(tmp_path / "taobao.csv", [row for rows in conversations for row in rows])
+    assert sum(1 for _ in _batches(path)) > 10
+    with monkeypatch.context() as patched:
+        never_staged(patched)
+        streamed = run_import([path], tmp_path / "streamed"), run_import([path], tmp_path / "streamed")
+    staged_only(monkeypatch)
+    staged = run_import([path], tmp_path / "staged"), run_import([path], tmp_path / "staged")
+    assert [figures(r) for r in streamed] == [figures(r) for r in staged]
+    rows = stored(tmp_path / "streamed")
+    assert rows == stored(tmp_path / "staged")
+    agents = {row["agent"] for row in rows if row["sender_role"] == "buyer"}
+    assert {"云裳:小美", "云裳:小北", "云裳:阿杰", None} <= agents
+
+
+@pytest.mark.parametrize("where", ["first batch", "later"])
+@pytest.mark.parametrize("disorder", ["conversation apart", "time back"])
+def test_conversations_out_of_order_are_filled_by_the_staged_path(
+    tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch, where: str, disorder: str
+) -> None:
+    conversations = taobao_conversations(5, 200)
+    handed_over = [
+        i for i, rows in enumerate(conversations) if len({r.split(",")[4] for r in rows if "客服" in r}) == 2
+    ]
+    index = 0 if where == "first batch" else 150
+    conversations.insert(index, conversations.pop(handed_over[0]))
+    rows = conversations[index]
+    if disorder == "conversation apart":
+        # Its first row (a buyer's, before any agent: the conversation's first agent) after the next conversation
+        # (in the same batch), or at the end of the file (batches later).
+        conversations[index + 1 if where == "first batch" else -1].append(rows.pop(0))
+    else:
+        # Its last row (a buyer's, after the second agent) timed before the rest: first in the conversation.
+        cells = rows[-1].split(",")
+        rows[-1] = ",".join([*cells[:2], "2026-10-31 00:00:00", *cells[3:]])
+    path = write_taobao(tmp_path / "taobao.csv", [row for rows in conversations for row in rows])
+    streamed = run_import([path], tmp_path / "streamed")
+    staged_only(monkeypatch)
+    staged = run_import([path], tmp_path / "staged")
+    assert figures(streamed) == figures(staged)
+    assert stored(tmp_path / "streamed") == stored(tmp_path / "staged")
+
+
+def test_a_conversation_going_on_in_the_next_sheet_is_filled_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openpyxl
+
+    rows = [row.split(",") for rows in taobao_conversations(6, 40) for row in rows]
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "聊天记录1"
+    cut = next(i for i in range(len(rows) // 2, len(rows)) if rows[i][5] == "客户" and rows[i][1] == "1") + 1
+    for sheet, part in ((workbook.active, rows[:cut]), (workbook.create_sheet("聊天记录2"), rows[cut:])):
+        sheet.append(TAOBAO_HEADER.split(","))
+        for row in part:
+            sheet.append(row)
+    path = tmp_path / "taobao.xlsx"
+    workbook.save(path)
+    with monkeypatch.context() as patched:
+        never_staged(patched)
+        streamed = run_import([path], tmp_path / "streamed")
+    staged_only(monkeypatch)
+    staged = run_import([path], tmp_path / "staged")
+    assert figures(streamed) == figures(staged)
+    assert stored(tmp_path / "streamed") == stored(tmp_path / "staged")
+    sheets = {row["source_file"] for row in stored(tmp_path / "streamed") if row["conversation_id"] == rows[cut][6]}
+    assert len(sheets) == 2  # the conversation cut between the sheets
 
 
 def _batches(path: Path) -> list[pa.RecordBatch]:

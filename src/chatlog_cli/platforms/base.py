@@ -65,6 +65,7 @@ class Parsed:
     # Optional late role resolution (conversation_id, sender, sender_role, buyer), for formats whose roles
     # depend on the whole file (JD logs); applied by the store to rows staged as `unknown`.
     roles: pa.Table | None = None
+    roles_to_come: bool = False  # `roles` will be set once the batches are consumed: no row is final before
     # What the batches hold: messages (`STAGING_SCHEMA`) or session metadata (`SESSION_STAGING_SCHEMA`).
     kind: Literal["messages", "sessions"] = "messages"
 

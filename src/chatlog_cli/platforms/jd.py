@@ -259,7 +259,7 @@ class JdLogFormat:
 
     def parse(self, sample: Sample, options: ParseOptions) -> Parsed:
         """Stream sessions into batches; roles are resolved once the whole file has been read."""
-        parsed = Parsed(batches=iter(()), encoding=sample.encoding)
+        parsed = Parsed(batches=iter(()), encoding=sample.encoding, roles_to_come=True)
         parsed.batches = self._batches(sample, options, parsed)
         return parsed
 

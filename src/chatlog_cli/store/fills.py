@@ -185,6 +185,15 @@ def _segment_ids(con: Any, segments: pa.Table, gap_minutes: int, prior: bool) ->
     return result["id"].combine_chunks()
 
 
+def people_in_runs(rows: pa.Table, starts: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """Buyers and agents as `compute_fills` fills them, for rows already in conversation order.
+
+    Each conversation is a run of rows beginning at a `starts` position, its rows in (time, file, line) order.
+    `rows`: conversation_id, sender_role, sender, buyer and agent.
+    """
+    return _people(rows, rows["conversation_id"], _Grouped(np.arange(rows.num_rows), starts))
+
+
 def _people(rows: pa.Table, conversation: pa.Array, grouped: _Grouped | None) -> tuple[pa.Array, pa.Array]:
     """The buyer of each row's conversation and the agent handling it at that row (given values kept)."""
     if grouped is None:

@@ -1,11 +1,11 @@
 """One import as a transaction: identify parsed rows, fill what they lack, add only new messages.
 
-Rows that carry everything (conversation id, buyer, agent, final roles) are streamed: identified and written
-batch by batch (`store/streamed.py`). The others are staged in an in-process DuckDB database that spills to
-disk, so memory stays bounded whatever the file size; what needs the whole file — late-resolved roles,
-derived conversation ids (idle-gap split), the buyer and handling agent per message — is computed in
-`store/fills.py`, the occurrence number and `message_id` here, in SQL. Either way the files are written to
-`.tmp` and moved into the store only when complete.
+Rows that carry everything (conversation id, buyer, agent, final roles), or lack only buyers and agents their
+conversation's other rows give, are streamed: identified and written batch by batch (`store/streamed.py`). The
+others are staged in an in-process DuckDB database that spills to disk, so memory stays bounded whatever the
+file size; what needs the whole file — late-resolved roles, derived conversation ids (idle-gap split), the
+buyer and handling agent per message — is computed in `store/fills.py`, the occurrence number and `message_id`
+here, in SQL. Either way the files are written to `.tmp` and moved into the store only when complete.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from chatlog_cli.store.identity import (
 )
 from chatlog_cli.store.query import LOCAL_TIME_SQL, local_time_sql
 from chatlog_cli.store.store import Store, partition_of
-from chatlog_cli.store.streamed import NotStreamable, StreamedRows, complete
+from chatlog_cli.store.streamed import NotStreamable, PeopleFilled, StreamedRows, complete, fillable_in_order
 
 ROW_GROUP_ROWS: Final = 256_000
 # Columns whose values repeat (nicks, roles, ids of conversations): dictionary-encoded. Ids of messages, text and
@@ -270,10 +270,10 @@ def ingest(
 ) -> IngestResult:
     """Identify, de-duplicate and write one parsed file; the caller commits it to the import log afterwards.
 
-    A file whose first batch needs no fills is streamed (`store/streamed.py`); if a later batch turns out to
-    need them, `NotStreamable` is raised with nothing written, and the caller parses the file again and
-    imports it with `streamed=False`: staged in DuckDB whole. `ingestion`: the run's database, when several
-    files are imported (else one is opened for this file).
+    A file whose first batch needs no fills, or only those `PeopleFilled` makes as it streams, is streamed
+    (`store/streamed.py`); if a later batch turns out to need more, `NotStreamable` is raised with nothing
+    written, and the caller parses the file again and imports it with `streamed=False`: staged in DuckDB whole.
+    `ingestion`: the run's database, when several files are imported (else one is opened for this file).
     """
     run = ingestion or Ingestion(store)
     con = run.cursor()
@@ -281,11 +281,12 @@ def ingest(
     stream = iter(counted)
     try:
         batches: Iterator[pa.RecordBatch] = stream
-        if streamed and parsed.roles is None:
+        if streamed and parsed.roles is None and not parsed.roles_to_come:
             first = next(stream, None)
             batches = itertools.chain([first] if first is not None else [], stream)
-            if first is None or complete(first):
-                result = _ingest_streamed(store, run, con, batches, import_id)
+            if first is None or complete(first) or fillable_in_order(first):
+                filled = first is not None and not complete(first)
+                result = _ingest_streamed(store, run, con, batches, import_id, filled=filled)
                 write_rejects(store, parsed, import_id, source_label)
                 return result
         return _ingest_staged(
@@ -308,7 +309,7 @@ def ingest(
 
 
 def _ingest_streamed(
-    store: Store, run: Ingestion, con: Any, batches: Iterator[pa.RecordBatch], import_id: str
+    store: Store, run: Ingestion, con: Any, batches: Iterator[pa.RecordBatch], import_id: str, *, filled: bool
 ) -> IngestResult:
     def stored_partitions(keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
         files = _existing_files(store, sorted(keys))
@@ -318,7 +319,9 @@ def _ingest_streamed(
             raise NotStreamable("stored ids that are not md5 digests") from None
         return {partition_of(file) for file in files}
 
-    rows = StreamedRows(batches, con, import_id, stored_partitions, run.stored_digests)
+    if filled:
+        batches = iter(PeopleFilled(batches))
+    rows = StreamedRows(batches, con, import_id, stored_partitions, run.stored_digests, filled=filled)
     added = write_partitions(store, rows, import_id)
     totals = rows.totals
     return IngestResult(

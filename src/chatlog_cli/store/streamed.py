@@ -7,23 +7,31 @@ import: here a batch gets its `message_id`s (one DuckDB query over the batch, on
 messages the store already holds, and goes to the Parquet writer while the parser reads the next one.
 Memory no longer grows with the file but for 16 bytes a row (`Occurrences`).
 
-The ids are the staged path's exactly: occurrence numbers count a repeat's earlier rows in (source file,
-source line) order, so batches must come in that order; the rows must not need fills. A batch that breaks
-either raises `NotStreamable`, and the file is imported staged instead (nothing of it has been committed).
+Rows that carry their conversation id but lack the buyer or agent (the Taobao sheet names the agent only on
+the agent's rows) are streamed too when each conversation's rows come together in time order: `PeopleFilled`
+fills each conversation as it ends, as `store/fills.py` would.
+
+The ids and fills are the staged path's exactly: occurrence numbers count a repeat's earlier rows in (source
+file, source line) order, so batches must come in that order. A batch out of order, or needing a fill that
+takes the whole file, raises `NotStreamable`, and the file is imported staged instead (nothing of it has been
+committed).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from chatlog_cli.schema import CONVERSATION_ID, SENT_AT, SOURCE_FILE, SOURCE_LINE, STAGING_SCHEMA
 from chatlog_cli.settings import CHINA_UTC_OFFSET_MS
+from chatlog_cli.store.fills import people_in_runs
 from chatlog_cli.store.identity import FIRST_ID_SQL, Digests, DigestSet, Occurrences, message_id_sql
 
 # Without these on every row, a message's conversation, buyer or agent comes from other rows (fills).
@@ -38,6 +46,48 @@ class NotStreamable(Exception):
 def complete(batch: pa.RecordBatch) -> bool:
     """Whether every row carries what fills would otherwise derive from the rest of the file."""
     return all(batch.column(name).null_count == 0 for name in _FILLED_FROM_OTHER_ROWS)
+
+
+def fillable_in_order(batch: pa.RecordBatch) -> bool:
+    """Whether the batch's missing buyers and agents can be filled as it streams (`PeopleFilled`)."""
+    try:
+        _conversation_starts(batch)
+    except NotStreamable:
+        return False
+    return True
+
+
+class PeopleFilled:
+    """Batches with their missing buyers and agents filled in as the staged import's fills would.
+
+    Many exports (the Taobao sheet) name the agent only on the agent's own rows: a buyer's row gets the agent
+    from the rest of its conversation (`store/fills.py`: the last agent at or before it, else the first).
+    When each conversation's rows come together in the file, in time order, that needs only the conversation
+    itself: a batch's conversations are filled as they end, and the last one, which may go on in the next
+    batch, is held back until it does. A batch that breaks the order (a conversation coming back, time going
+    back within one, a row without a conversation id) raises `NotStreamable`.
+    """
+
+    def __init__(self, batches: Iterator[pa.RecordBatch]) -> None:
+        self.batches = batches
+        self._ended: set[str] = set()
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        held: pa.RecordBatch | None = None
+        for batch in self.batches:
+            if batch.num_rows == 0:
+                continue
+            rows = batch if held is None else _concatenated(held, batch)
+            starts = _conversation_starts(rows)
+            conversations = rows.column(CONVERSATION_ID).take(pa.array(starts)).to_pylist()
+            if not self._ended.isdisjoint(conversations):
+                raise NotStreamable("a conversation comes back later in the file")
+            held = rows.slice(int(starts[-1]))
+            if len(starts) > 1:
+                self._ended.update(conversations[:-1])
+                yield from _by_file(_filled(rows.slice(0, int(starts[-1])), starts[:-1]))
+        if held is not None:
+            yield from _by_file(_filled(held, np.zeros(1, dtype=np.int64)))
 
 
 @dataclass
@@ -64,8 +114,11 @@ class StreamedRows:
         import_id: str,
         stored_partitions: Callable[[set[tuple[str, str]]], set[tuple[str, str]]],
         stored: DigestSet,
+        *,
+        filled: bool = False,
     ) -> None:
         self.batches = batches
+        self.filled = filled  # buyers and agents already filled (`PeopleFilled`): a row may still lack them
         self.con = con
         self.import_id = import_id
         self.stored_partitions = stored_partitions
@@ -86,7 +139,7 @@ class StreamedRows:
             yield self._identified(batch)
 
     def _check(self, batch: pa.RecordBatch) -> None:
-        if not complete(batch):
+        if not self.filled and not complete(batch):
             raise NotStreamable("rows need fills")
         files = batch.column(SOURCE_FILE)
         first_file = files[0].as_py()
@@ -156,6 +209,42 @@ class StreamedRows:
             self._stored |= set(self.stored_partitions(new))
             self._looked_up |= new
         return keys & self._stored
+
+
+def _conversation_starts(rows: pa.RecordBatch) -> npt.NDArray[np.int64]:
+    """Where each conversation's run of rows begins; `NotStreamable` unless each comes once, in time order."""
+    conversation = rows.column(CONVERSATION_ID)
+    if conversation.null_count or rows.column(SENT_AT).null_count:
+        raise NotStreamable("rows without a conversation id or time")
+    same = np.asarray(pc.equal(conversation.slice(1), conversation.slice(0, len(conversation) - 1)), dtype=bool)
+    starts = np.flatnonzero(np.concatenate([[True], ~same]))
+    if len(pc.unique(conversation)) != len(starts):
+        raise NotStreamable("a conversation's rows apart in the file")
+    times = rows.column(SENT_AT).cast(pa.int64()).to_numpy()
+    if (np.diff(times)[same] < 0).any():
+        raise NotStreamable("time going back within a conversation")
+    return starts
+
+
+def _concatenated(first: pa.RecordBatch, second: pa.RecordBatch) -> pa.RecordBatch:
+    return pa.Table.from_batches([first, second]).combine_chunks().to_batches()[0]
+
+
+def _by_file(rows: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+    """The rows in one batch per source file (a conversation held back may go on in a workbook's next sheet)."""
+    files = rows.column(SOURCE_FILE)
+    same = np.asarray(pc.equal(files.slice(1), files.slice(0, len(files) - 1)).fill_null(False), dtype=bool)
+    bounds = [0, *(np.flatnonzero(~same) + 1).tolist(), rows.num_rows]
+    for start, end in itertools.pairwise(bounds):
+        yield rows.slice(start, end - start)
+
+
+def _filled(rows: pa.RecordBatch, starts: npt.NDArray[np.int64]) -> pa.RecordBatch:
+    buyer, agent = people_in_runs(pa.Table.from_batches([rows]), starts)
+    names = rows.schema.names
+    columns = list(rows.columns)
+    columns[names.index("buyer")], columns[names.index("agent")] = buyer, agent
+    return pa.RecordBatch.from_arrays(columns, schema=rows.schema)
 
 
 def _digests(ids: pa.Array) -> Digests:
