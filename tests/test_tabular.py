@@ -717,3 +717,21 @@ def test_workbook_sheets_from_the_workbook_part_are_calamines_visible_worksheets
     not_a_workbook = tmp_path / "old.xls"
     not_a_workbook.write_bytes(b"\xd0\xcf\x11\xe0" + bytes(508))
     assert _xlsx_sheet_names(expand_inputs([str(not_a_workbook)])[0][0]) is None
+
+
+def test_nick_prefixes_are_cut_as_the_regex_alternation_would() -> None:
+    import dataclasses
+    import re
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from chatlog_cli.platforms.taobao import TAOBAO_MESSAGES
+
+    nicks = pa.array(["cntaobaotb1", "cnx", "cntaobao", None, "tb2", "小cn", "", "cnt", "cntaobao测试"])
+    for prefixes in (("cntaobao",), ("cn", "cntaobao"), ("cntaobao", "cn"), ("zz",)):
+        form = dataclasses.replace(TAOBAO_MESSAGES, nick_prefixes=prefixes)
+        pattern = "^(?:" + "|".join(re.escape(p) for p in prefixes) + ")"
+        assert form._nick(nicks).to_pylist() == pc.replace_substring_regex(nicks, pattern, "").to_pylist()
+    everyone = pa.array(["cntaobaoa", "cntaobaob"])
+    assert TAOBAO_MESSAGES._nick(everyone).to_pylist() == ["a", "b"]

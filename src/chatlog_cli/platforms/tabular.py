@@ -7,7 +7,6 @@ we have never seen imports through the same code as the ones we know.
 from __future__ import annotations
 
 import functools
-import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -343,10 +342,22 @@ class TabularFormat:
     def _nick(self, values: pa.Array | None) -> pa.Array | None:
         if values is None or not self.nick_prefixes:
             return values
-        # The regex replace runs on the nicks that start with a prefix (found on the bytes, far cheaper).
-        rows = np.unique(np.concatenate([rows_starting_with(values, p.encode()) for p in self.nick_prefixes]))
-        pattern = "^(?:" + "|".join(re.escape(p) for p in self.nick_prefixes) + ")"
-        return on_rows(values, rows, lambda nicks: pc.replace_substring_regex(nicks, pattern, ""))
+        # Prefixes found on the bytes and cut off by position: a regex replace over every nick cost ~4x more
+        # (Taobao buyers all start with cntaobao). The first listed prefix a nick starts with is the one cut.
+        stripped, taken = values, np.zeros(len(values), dtype=bool)
+        for prefix in self.nick_prefixes:
+            rows = rows_starting_with(values, prefix.encode())
+            rows = rows[~taken[rows]]
+            if not len(rows):
+                continue
+            taken[rows] = True
+            if len(rows) == len(values):
+                return pc.utf8_slice_codeunits(values, len(prefix))
+            mask = np.zeros(len(values), dtype=bool)
+            mask[rows] = True
+            cut = pc.utf8_slice_codeunits(values.take(pa.array(rows)), len(prefix))
+            stripped = pc.replace_with_mask(stripped, pa.array(mask), cut)
+        return stripped
 
     @staticmethod
     def _typed(column_type: pa.Array | None, content: pa.Array) -> pa.Array:
