@@ -353,3 +353,36 @@ def test_batches_out_of_file_order_are_not_streamed(batches: list[pa.RecordBatch
     rows = StreamedRows(iter(batches), con, "import-1", lambda keys: set(), DigestSet())
     with pytest.raises(NotStreamable):
         list(rows)
+
+
+def test_flagged_ids_are_the_ids_and_the_flag_covers_every_rewrite() -> None:
+    import duckdb
+
+    from chatlog_cli.store.identity import _FOLDED, _TRIMMED, FIRST_ID_SQL, FLAGGED_FIRST_ID_SQL, may_fold
+
+    rng = random.Random(9)
+    pieces = ["好的", "在吗", " ", "  ", "\t", "\n", "\r\n", "\f", "\u3000", "\u00a0", "\u2003", "\u202f", "\u205f",
+              "\u1680", "。", "a", "·", "\u200b", "\u3001", "😀"]  # fmt: skip
+    contents: list[str | None] = ["", " ", "\u3000", "a  b", "\u3000好的", "好的\u00a0", "。", None, "好的"]
+    contents += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 6))) for _ in range(3_000)]
+    rows = pa.table(
+        {
+            "platform": ["pdd"] * len(contents),
+            "thread": ["t1"] * len(contents),
+            "sent_at": pa.array([1_700_000_000_000 + i for i in range(len(contents))], pa.timestamp("ms", "UTC")),
+            "sender": ["小美"] * len(contents),
+            "content": pa.array(contents, pa.string()),
+        }
+    )
+    for table in (rows, rows.slice(1_000, 700)):  # a slice: offsets that do not start at 0
+        content = table.column("content").combine_chunks()
+        flagged = table.append_column("may_fold", pa.array(may_fold(content)))
+        con = duckdb.connect()
+        con.register("batch_rows", flagged)
+        plain = con.sql(f"SELECT {FIRST_ID_SQL} FROM batch_rows").fetchall()
+        quick = con.sql(f"SELECT {FLAGGED_FIRST_ID_SQL} FROM batch_rows").fetchall()
+        assert plain == quick
+        test = f"coalesce({_FOLDED} OR contains({_TRIMMED}, content[1]) OR contains({_TRIMMED}, content[-1]), false)"
+        rewritten = [bool(r[0]) for r in con.sql(f"SELECT {test} AND content <> '' FROM batch_rows").fetchall()]
+        assert all(f for f, r in zip(may_fold(content).tolist(), rewritten, strict=True) if r)
+    assert not may_fold(pa.array(["好的", "a b", "。好", None, ""])).any()

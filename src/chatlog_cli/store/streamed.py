@@ -32,7 +32,14 @@ import pyarrow.compute as pc
 from chatlog_cli.schema import CONVERSATION_ID, SENT_AT, SOURCE_FILE, SOURCE_LINE, STAGING_SCHEMA
 from chatlog_cli.settings import CHINA_UTC_OFFSET_MS
 from chatlog_cli.store.fills import people_in_runs
-from chatlog_cli.store.identity import FIRST_ID_SQL, Digests, DigestSet, Occurrences, message_id_sql
+from chatlog_cli.store.identity import (
+    FLAGGED_FIRST_ID_SQL,
+    Digests,
+    DigestSet,
+    Occurrences,
+    may_fold,
+    message_id_sql,
+)
 
 # Without these on every row, a message's conversation, buyer or agent comes from other rows (fills).
 _FILLED_FROM_OTHER_ROWS: Final = (CONVERSATION_ID, "buyer", "agent")
@@ -173,9 +180,10 @@ class StreamedRows:
 
     def _ids(self, batch: pa.RecordBatch) -> tuple[pa.Array, Digests]:
         """The batch's message ids, and their digests."""
-        self.con.register("batch_rows", batch)
+        flagged = batch.append_column("may_fold", pa.array(may_fold(batch.column("content"))))
+        self.con.register("batch_rows", flagged)
         try:
-            ids = _one_array(self.con.sql(f"SELECT {FIRST_ID_SQL} AS message_id FROM batch_rows"))
+            ids = _one_array(self.con.sql(f"SELECT {FLAGGED_FIRST_ID_SQL} AS message_id FROM batch_rows"))
             digests = _digests(ids)
             occurrence = self._occurrences.number(digests)
             repeats = np.flatnonzero(occurrence)
@@ -250,7 +258,7 @@ def _filled(rows: pa.RecordBatch, starts: npt.NDArray[np.int64]) -> pa.RecordBat
 def _digests(ids: pa.Array) -> Digests:
     try:
         return Digests.of(ids)
-    except ValueError:  # not md5 hex: never from FIRST_ID_SQL, but then the staged path copes
+    except ValueError:  # not md5 hex: never from FLAGGED_FIRST_ID_SQL, but then the staged path copes
         raise NotStreamable("ids that are not md5 digests") from None
 
 
