@@ -3,8 +3,9 @@
 A file needs the whole-file steps of `store/fills.py` when the parser leaves roles to be resolved late, or a
 row lacks its conversation id, buyer or agent. Most spreadsheet exports (Pinduoduo, Youzan) carry all of
 them on every row. For those, staging every row in DuckDB and reading it back cost more than half the
-import: here a batch gets its `message_id`s (one DuckDB query over the batch, on all cores), loses the
-messages the store already holds, and goes to the Parquet writer while the parser reads the next one.
+import: here a batch gets its `message_id`s (one DuckDB query over the batch, on a thread of its own while
+the batch before is numbered), loses the messages the store already holds, and goes to the Parquet writer
+while the parser reads the next one.
 Memory no longer grows with the file but for 16 bytes a row (`Occurrences`).
 
 Rows that carry their conversation id but lack the buyer or agent (the Taobao sheet names the agent only on
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -139,11 +141,27 @@ class StreamedRows:
         con.execute("SET SESSION preserve_insertion_order = true")
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
-        for batch in self.batches:
-            if batch.num_rows == 0:
-                continue
-            self._check(batch)
-            yield self._identified(batch)
+        # A batch's first ids (DuckDB's query, one thread per registered batch) are computed on a thread of
+        # their own, on a cursor of their own, while this thread numbers, filters and hands on the batch
+        # before: the two overlap on two cores (the parser's threads mostly wait for this one).
+        cursor = self.con.cursor()
+        cursor.execute("SET enable_progress_bar = false")
+        cursor.execute("SET SESSION preserve_insertion_order = true")
+        try:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chatlog-ids") as pool:
+                ahead: tuple[pa.RecordBatch, Future[_FirstIds]] | None = None
+                for batch in self.batches:
+                    if batch.num_rows == 0:
+                        continue
+                    self._check(batch)
+                    following = (batch, pool.submit(_first_ids, cursor, batch))
+                    if ahead is not None:
+                        yield self._identified(ahead[0], ahead[1].result())
+                    ahead = following
+                if ahead is not None:
+                    yield self._identified(ahead[0], ahead[1].result())
+        finally:
+            cursor.close()
 
     def _check(self, batch: pa.RecordBatch) -> None:
         if not self.filled and not complete(batch):
@@ -160,9 +178,9 @@ class StreamedRows:
             raise NotStreamable("batches out of order")
         self._position = (first_file, int(lines[-1]))
 
-    def _identified(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        ids, digests = self._ids(batch)
-        months, labels = _local_months(batch.column(SENT_AT))
+    def _identified(self, batch: pa.RecordBatch, first: _FirstIds) -> pa.RecordBatch:
+        ids, digests = self._ids(batch, first)
+        months, labels = first.months, first.labels
         platform = batch.column("platform")[0].as_py()
         keys = {(platform, label) for label in labels}
         self._count(batch)
@@ -178,28 +196,24 @@ class StreamedRows:
             out = out.filter(pa.array(~self.stored.contains(digests)))
         return out
 
-    def _ids(self, batch: pa.RecordBatch) -> tuple[pa.Array, Digests]:
-        """The batch's message ids, and their digests."""
-        flagged = batch.append_column("may_fold", pa.array(may_fold(batch.column("content"))))
-        self.con.register("batch_rows", flagged)
-        try:
-            ids = _one_array(self.con.sql(f"SELECT {FLAGGED_FIRST_ID_SQL} AS message_id FROM batch_rows"))
-            digests = _digests(ids)
-            occurrence = self._occurrences.number(digests)
-            repeats = np.flatnonzero(occurrence)
-            if len(repeats):
-                self.con.register(
-                    "repeat_rows",
-                    batch.take(pa.array(repeats)).append_column("occurrence", pa.array(occurrence[repeats])),
-                )
+    def _ids(self, batch: pa.RecordBatch, first: _FirstIds) -> tuple[pa.Array, Digests]:
+        """The batch's message ids (repeats renumbered in file order), and their digests."""
+        ids, digests = first.ids, first.digests
+        occurrence = self._occurrences.number(digests)
+        repeats = np.flatnonzero(occurrence)
+        if len(repeats):
+            self.con.register(
+                "repeat_rows",
+                batch.take(pa.array(repeats)).append_column("occurrence", pa.array(occurrence[repeats])),
+            )
+            try:
                 renamed = _one_array(self.con.sql(f"SELECT {message_id_sql('occurrence')} FROM repeat_rows"))
+            finally:
                 self.con.unregister("repeat_rows")
-                mask = np.zeros(len(ids), dtype=bool)
-                mask[repeats] = True
-                ids = pc.replace_with_mask(ids, pa.array(mask), renamed)
-                digests = _digests(ids)
-        finally:
-            self.con.unregister("batch_rows")
+            mask = np.zeros(len(ids), dtype=bool)
+            mask[repeats] = True
+            ids = pc.replace_with_mask(ids, pa.array(mask), renamed)
+            digests = _digests(ids)
         return ids, digests
 
     def _count(self, batch: pa.RecordBatch) -> None:
@@ -253,6 +267,27 @@ def _filled(rows: pa.RecordBatch, starts: npt.NDArray[np.int64]) -> pa.RecordBat
     columns = list(rows.columns)
     columns[names.index("buyer")], columns[names.index("agent")] = buyer, agent
     return pa.RecordBatch.from_arrays(columns, schema=rows.schema)
+
+
+@dataclass(frozen=True)
+class _FirstIds:
+    """What a batch needs before its rows are numbered: occurrence-0 ids, their digests, each row's month."""
+
+    ids: pa.Array
+    digests: Digests
+    months: np.ndarray[Any, np.dtype[np.intp]]
+    labels: list[str]
+
+
+def _first_ids(con: Any, batch: pa.RecordBatch) -> _FirstIds:
+    """The batch's occurrence-0 ids, on cursor `con` (its own: a cursor serves one thread)."""
+    flagged = batch.append_column("may_fold", pa.array(may_fold(batch.column("content"))))
+    con.register("batch_rows", flagged)
+    try:
+        ids = _one_array(con.sql(f"SELECT {FLAGGED_FIRST_ID_SQL} AS message_id FROM batch_rows"))
+    finally:
+        con.unregister("batch_rows")
+    return _FirstIds(ids, _digests(ids), *_local_months(batch.column(SENT_AT)))
 
 
 def _digests(ids: pa.Array) -> Digests:
