@@ -284,6 +284,35 @@ def test_conversations_out_of_order_are_filled_by_the_staged_path(
     assert stored(tmp_path / "streamed") == stored(tmp_path / "staged")
 
 
+def test_a_conversation_too_long_to_hold_back_goes_through_the_staged_path(
+    tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatlog_cli.store import streamed
+
+    conversations = taobao_conversations(7, 60)
+    long = [row for rows in conversations[10:40] for row in rows]  # thirty conversations made one
+    conversations[10:40] = [[",".join([*r.split(",")[:6], "TB-LONG", *r.split(",")[7:]]) for r in long]]
+    path = write_taobao(tmp_path / "taobao.csv", [row for rows in conversations for row in rows])
+    staged_calls = []
+    original = ingest_module._ingest_staged
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        staged_calls.append(1)
+        return original(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ingest_module, "_ingest_staged", counted)
+        run_import([path], tmp_path / "whole")  # streamed: the long conversation is held back whole
+        assert staged_calls == []
+        patched.setattr(streamed, "_HELD_ROWS_MAX", 40)
+        held_back = run_import([path], tmp_path / "streamed")
+    assert staged_calls == [1] and len(long) > 40
+    staged_only(monkeypatch)
+    staged = run_import([path], tmp_path / "staged")
+    assert figures(held_back) == figures(staged)
+    assert stored(tmp_path / "streamed") == stored(tmp_path / "staged")
+
+
 def test_a_conversation_going_on_in_the_next_sheet_is_filled_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -46,6 +46,7 @@ from chatlog_cli.store.identity import (
 # Without these on every row, a message's conversation, buyer or agent comes from other rows (fills).
 _FILLED_FROM_OTHER_ROWS: Final = (CONVERSATION_ID, "buyer", "agent")
 _ROW_COLUMNS: Final = [f.name for f in STAGING_SCHEMA if f.name != "thread"]
+_HELD_ROWS_MAX: Final = 250_000
 
 
 class NotStreamable(Exception):
@@ -92,6 +93,8 @@ class PeopleFilled:
             if not self._ended.isdisjoint(conversations):
                 raise NotStreamable("a conversation comes back later in the file")
             held = rows.slice(int(starts[-1]))
+            if held.num_rows > _HELD_ROWS_MAX:  # one conversation as long as a file: staged, in bounded memory
+                raise NotStreamable("a conversation too long to hold back")
             if len(starts) > 1:
                 self._ended.update(conversations[:-1])
                 yield from _by_file(_filled(rows.slice(0, int(starts[-1])), starts[:-1]))
