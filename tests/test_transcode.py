@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import random
 
@@ -60,6 +61,17 @@ def test_a_byte_gb18030_rejects_is_reported_by_line(block: int, at_line: int, mo
     message = str(caught.value)
     assert "导出.csv" in message and f"第 {at_line} 行" in message and "GBK/GB18030" in message
     assert "--encoding" in message
+
+
+@pytest.mark.parametrize("block", [13, 1 << 20])
+def test_a_lone_surrogate_in_utf16_is_reported_by_line(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transcode, "_BLOCK_BYTES", block)
+    # 上 is U+4E0A: its UTF-16-LE bytes hold 0x0A, which is not a line break there.
+    lines = [f"第{i}行上上上".encode("utf-16-le") for i in range(1, 60)]
+    lines[40] = lines[40][:4] + b"\x00\xd8" + lines[40][4:]
+    data = codecs.BOM_UTF16_LE + "\n".encode("utf-16-le").join(lines)
+    with pytest.raises(EncodingError, match="第 41 行有不是 UTF-16 编码的字节"):
+        read_all(Utf8Reader(io.BytesIO(data), "utf-16", "x.csv"), 4096)
 
 
 def test_a_character_cut_off_at_the_end_is_reported() -> None:

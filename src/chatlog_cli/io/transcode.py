@@ -28,7 +28,7 @@ class Utf8Reader(io.RawIOBase):
         self._label = label
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         self._pending = memoryview(b"")
-        self._lines_before = 0  # line feeds in the source bytes decoded so far (GB18030: a line feed is 0x0A)
+        self._lines_before = 0  # line feeds in the text decoded so far
         self._ended = False
 
     def readable(self) -> bool:
@@ -56,18 +56,21 @@ class Utf8Reader(io.RawIOBase):
     def _next_block(self) -> bytes:
         raw = self._source.read(_BLOCK_BYTES)
         self._ended = not raw
+        state = self._decoder.getstate()
         try:
             text = self._decoder.decode(raw, final=self._ended)
         except UnicodeDecodeError as exc:
-            raise self._error(raw, exc) from None
-        self._lines_before += raw.count(b"\n")
+            raise self._error(raw, state, exc) from None
+        self._lines_before += text.count("\n")  # in the text: a UTF-16 character's bytes may hold 0x0A
         return text.encode("utf-8")
 
-    def _error(self, raw: bytes, exc: UnicodeDecodeError) -> EncodingError:
-        # The position counts from the bytes the decoder held back from the previous block: the line is
-        # exact up to a line break inside those few bytes, which a valid multi-byte character never holds.
+    def _error(self, raw: bytes, state: tuple[bytes, int], exc: UnicodeDecodeError) -> EncodingError:
+        # The block's text up to the bad byte, decoded again from where the block began (bytes held back from
+        # the previous block and, for UTF-16, the byte order), counts the lines before it.
         held = len(exc.object) - len(raw)
-        line = self._lines_before + raw[: max(exc.start - held, 0)].count(b"\n") + 1
+        lenient = codecs.getincrementaldecoder(self._encoding)(errors="replace")
+        lenient.setstate(state)
+        line = self._lines_before + lenient.decode(raw[: max(exc.start - held, 0)]).count("\n") + 1
         if self._ended and exc.end >= len(exc.object) and ("incomplete" in exc.reason or "truncated" in exc.reason):
             where = f"文件末尾（第 {line} 行）的字符不完整"
         else:
