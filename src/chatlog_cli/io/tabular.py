@@ -27,7 +27,7 @@ from chatlog_cli.errors import EncodingError, InputFileError
 from chatlog_cli.io.arrow_text import on_rows, rows_starting_with, utf8_buffers
 from chatlog_cli.io.decode import clean_text, normalize_header
 from chatlog_cli.io.sources import Source
-from chatlog_cli.io.transcode import Utf8Reader
+from chatlog_cli.io.transcode import as_utf8
 from chatlog_cli.io.xlsx_numbers import large_number_values
 from chatlog_cli.settings import BATCH_ROWS, HEADER_SEARCH_ROWS
 
@@ -222,9 +222,11 @@ class CsvSheet:
             quoted_strings_can_be_null=True,
         )
         with self.source.open() as raw:
-            utf8 = raw if self.encoding in ("utf-8", "utf-8-sig") else Utf8Reader(raw, self.encoding, self.source.label)
             reader = pacsv.open_csv(
-                utf8, read_options=read_options, parse_options=parse_options, convert_options=convert_options
+                as_utf8(raw, self.encoding, self.source.label),
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
             )
             try:
                 yield reader

@@ -18,6 +18,13 @@ from chatlog_cli.errors import EncodingError
 _BLOCK_BYTES: Final = 1 << 20
 
 
+def as_utf8(source: BinaryIO, encoding: str, label: str) -> BinaryIO:
+    """`source` itself when its text is UTF-8 (a BOM left for the reader to skip), else a `Utf8Reader` of it."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        return source
+    return Utf8Reader(source, encoding, label)  # type: ignore[return-value]  # a RawIOBase, read as a binary file
+
+
 class Utf8Reader(io.RawIOBase):
     """A binary stream of `source`'s text as UTF-8; `source` holds text in `encoding` (a Python codec name)."""
 

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from chatlog_cli.errors import EncodingError
 from chatlog_cli.io.arrow_text import find_bytes, has_unclean_bytes, rows_containing
-from chatlog_cli.io.transcode import Utf8Reader
+from chatlog_cli.io.transcode import as_utf8
 from chatlog_cli.platforms.base import Sample
 
 READ_CHUNK: Final = 8 << 20
@@ -39,18 +39,11 @@ Scan = Callable[[bytes, int, bool], tuple[bytes, int, T | None]]
 
 
 def utf8_chunks(sample: Sample) -> Iterator[bytes]:
-    """The file as UTF-8 bytes in large pieces, each ending at a line end (bare CRs turned into LFs).
-
-    LF never occurs inside a GB18030 or UTF-8 character, so cutting at it is safe before decoding too.
-    """
+    """The file as UTF-8 bytes in large pieces, each ending at a line end (bare CRs turned into LFs)."""
     pending = b""
     first = True
     with sample.source.open() as source:
-        utf8 = (
-            source
-            if sample.encoding in ("utf-8", "utf-8-sig")
-            else Utf8Reader(source, sample.encoding, sample.source.label)
-        )
+        utf8 = as_utf8(source, sample.encoding, sample.source.label)
         while True:
             raw = utf8.read(READ_CHUNK)
             end = not raw
