@@ -284,8 +284,8 @@ def ingest(
         if streamed and parsed.roles is None and not parsed.roles_to_come:
             first = next(stream, None)
             batches = itertools.chain([first] if first is not None else [], stream)
-            if first is None or complete(first) or fillable_in_order(first):
-                filled = first is not None and not complete(first)
+            filled = first is not None and not complete(first)
+            if not filled or fillable_in_order(first):
                 result = _ingest_streamed(store, run, con, batches, import_id, filled=filled)
                 write_rejects(store, parsed, import_id, source_label)
                 return result
