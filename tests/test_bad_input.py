@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
 from pathlib import Path
 
 import openpyxl
+import pytest
 from typer.testing import CliRunner
 
 from chatlog_cli.cli import app
@@ -153,6 +156,26 @@ def test_gbk_csv_with_a_bad_byte_past_the_sniffed_head_names_the_line(runner: Cl
     result = invoke(runner, "import", str(bad), "--store", str(tmp_path / "s"))
     assert result.exit_code == 1
     assert "聊天记录.csv" in result.stdout and "第 6001 行" in result.stdout and "--encoding" in result.stdout
+    assert not list((tmp_path / "s").rglob("*.parquet")) or not messages(tmp_path / "s")
+
+
+def test_gbk_csv_with_a_bad_byte_in_a_cell_names_the_row_and_column(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatlog_cli.io import tabular
+
+    monkeypatch.setattr(tabular, "_CSV_BLOCK_BYTES", 64 << 10)  # the bad byte a few batches in
+    header, *rows = list(csv.reader(PDD.read_text(encoding="utf-8-sig").splitlines(keepends=True)))
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows([header, *(rows[i % len(rows)] for i in range(8_000))])
+    data = text.getvalue().encode("gbk")
+    rows_at = [m.end() for m in re.finditer(rb"\r\nS\d+,", data)]  # where each data row's second cell starts
+    at = rows_at[6_000 - 1]  # row 6,001 of the file (the header is row 1)
+    bad = tmp_path / "聊天记录.csv"
+    bad.write_bytes(data[:at] + b"\xff\x30" + data[at:])
+    result = invoke(runner, "import", str(bad), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert "第 6001 行“买家ID”列有不是 GBK/GB18030 编码的字节" in result.stdout and "聊天记录.csv" in result.stdout
     assert not list((tmp_path / "s").rglob("*.parquet")) or not messages(tmp_path / "s")
 
 

@@ -484,11 +484,15 @@ def test_damaged_order_ids_are_moved_to_extra(tmp_path: Path) -> None:
     assert result.damaged_ids == 3
 
 
-def test_malformed_rows_keep_their_numbers_when_read_in_many_blocks(tmp_path: Path, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_malformed_rows_keep_their_numbers_when_read_in_many_blocks(
+    tmp_path: Path, monkeypatch: Any, encoding: str
+) -> None:
     """The multi-threaded read hands out rows until a malformed one appears, then the numbered read takes over.
 
     With tiny blocks the first read has handed out several batches by then; row numbers and rejects must be
-    exactly those of a single-threaded read either way.
+    exactly those of a single-threaded read either way. (A GB18030 file's first read is of bytes, stopped by
+    the malformed row instead of reporting it.)
     """
     from chatlog_cli.io import tabular
 
@@ -502,7 +506,7 @@ def test_malformed_rows_keep_their_numbers_when_read_in_many_blocks(tmp_path: Pa
         else:
             lines.append(f"S1,1,a,b,买家,文本,第{i}条,2026-11-01 10:{i // 60:02d}:{i % 60:02d},\n")
     path = tmp_path / "blocks.csv"
-    path.write_text(header + "".join(lines), encoding="utf-8")
+    path.write_text(header + "".join(lines), encoding=encoding)
     expected_lines = [i + 3 for i in range(80) if i not in (0, 50, 79)]
 
     default_rows, default_parsed = _parse(path)
@@ -528,7 +532,8 @@ def test_malformed_rows_keep_their_numbers_when_read_in_many_blocks(tmp_path: Pa
         assert parsed.stats.rows_read == 77
 
 
-def test_clean_files_are_read_without_the_numbered_fallback(tmp_path: Path, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_clean_files_are_read_without_the_numbered_fallback(tmp_path: Path, monkeypatch: Any, encoding: str) -> None:
     from chatlog_cli.io import tabular
 
     def fail(*args: Any) -> Any:
@@ -539,10 +544,45 @@ def test_clean_files_are_read_without_the_numbered_fallback(tmp_path: Path, monk
     path = tmp_path / "clean.csv"
     path.write_text(
         HEADER + "\n" + "".join(f"S1,1,a,b,买家,文本,第{i}条,2026-11-01 10:00:{i % 60:02d},\n" for i in range(50)),
-        encoding="utf-8",
+        encoding=encoding,
     )
     rows, parsed = _parse(path)
     assert [r["source_line"] for r in rows] == list(range(2, 52)) and not parsed.rejects
+
+
+def test_gb18030_csv_split_as_bytes_reads_as_decoded_text(tmp_path: Path, monkeypatch: Any) -> None:
+    """Cells split from the bytes and decoded a column at a time are the cells of the decoded file."""
+    import random
+
+    from chatlog_cli.io import tabular
+
+    rng = random.Random(8)
+    pieces = ["您好", "退款", "😀", "𠀀", "·é€", "abc", "\r\n", ",", '"', " ", "\u3000", "1234567890123456789"]
+    rows = [NASTY_HEADER]
+    for i in range(600):
+        role = rng.choice(["买家", "客服", "机器人", ""])
+        content = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 8)))
+        order = rng.choice(["", "231101-123456789012345", "订单"])
+        note = rng.choice(["", "备注" * rng.randrange(3)])
+        sent = f"2026-11-01 10:{i // 60 % 60:02d}:{i % 60:02d}"
+        rows.append([f"S{i // 9}", str(i // 9), f"买家{i // 9}", "店-小美", role, "文本", content, sent, order, note])
+    path = tmp_path / "gb.csv"
+    _write_csv(path, rows, bom=False, encoding="gb18030")
+    monkeypatch.setattr(tabular, "_CSV_BLOCK_BYTES", 2048)
+    decoded: list[int] = []
+    by_columns = tabular.decoded_columns
+
+    def spy(batch: Any, *args: Any) -> Any:
+        decoded.append(batch.num_rows)
+        return by_columns(batch, *args)
+
+    monkeypatch.setattr(tabular, "decoded_columns", spy)
+    as_bytes, as_bytes_parsed = _parse(path)
+    assert sum(decoded) == 600 and len(decoded) > 5
+    monkeypatch.setattr(tabular, "splits_as_bytes", lambda encoding, delimiter: False)
+    as_text, as_text_parsed = _parse(path)
+    assert as_bytes == as_text and len(as_text) > 400
+    assert as_bytes_parsed.rejects == as_text_parsed.rejects and as_bytes_parsed.stats == as_text_parsed.stats
 
 
 def test_workbook_cells_are_cleaned_and_blank_rows_skipped(tmp_path: Path, monkeypatch: Any) -> None:

@@ -27,7 +27,7 @@ from chatlog_cli.errors import EncodingError, InputFileError
 from chatlog_cli.io.arrow_text import on_rows, rows_starting_with, utf8_buffers
 from chatlog_cli.io.decode import clean_text, normalize_header
 from chatlog_cli.io.sources import Source
-from chatlog_cli.io.transcode import as_utf8
+from chatlog_cli.io.transcode import as_utf8, decoded_columns, splits_as_bytes
 from chatlog_cli.io.xlsx_numbers import large_number_values
 from chatlog_cli.settings import BATCH_ROWS, HEADER_SEARCH_ROWS
 
@@ -135,22 +135,34 @@ class CsvSheet:
         # file is read multi-threaded until a malformed row shows up (none: the usual case, done), and then
         # again single-threaded, numbered, from the start, skipping the good rows already handed out: those
         # all came before the first malformed row, so their numbers are the same either way.
+        # A GBK/GB18030 file is split into cells as bytes and decoded a column at a time (`decoded_columns`,
+        # whose errors name the row and column, as rejects do). Its malformed rows cannot be shown to the
+        # handler (pyarrow hands it the row as UTF-8), so there the first one stops the reader instead, and the
+        # single-threaded pass decodes the file as it reads (`Utf8Reader`, whose errors name the line).
         first_row = header_index + 2  # 1-based row number of the first data row
         done = 0
         malformed = threading.Event()
+        as_bytes = splits_as_bytes(self.encoding, self._delimiter())
 
         def flag(row: Any) -> str:
             malformed.set()
             return "skip"
 
         try:
-            with self._open_csv(headers, header_index, flag, use_threads=True) as reader:
-                for batch in reader:
-                    if malformed.is_set():  # in this batch or one parsed ahead of it
-                        break
-                    numbers = np.arange(first_row + done, first_row + done + batch.num_rows, dtype=np.int64)
-                    yield batch.append_column(ROW_COLUMN, pa.array(numbers))
-                    done += batch.num_rows
+            try:
+                with self._open_csv(headers, header_index, flag, use_threads=True, as_bytes=as_bytes) as reader:
+                    for batch in reader:
+                        if malformed.is_set():  # in this batch or one parsed ahead of it
+                            break
+                        if as_bytes:
+                            batch = decoded_columns(batch, self.encoding, self.source.label, first_row + done)
+                        numbers = np.arange(first_row + done, first_row + done + batch.num_rows, dtype=np.int64)
+                        yield batch.append_column(ROW_COLUMN, pa.array(numbers))
+                        done += batch.num_rows
+            except pa.ArrowInvalid:
+                if not as_bytes:
+                    raise
+                malformed.set()  # a malformed row, or a damage the decoding pass will name
             if malformed.is_set():
                 yield from self._numbered_batches(headers, header_index, on_bad_row, done)
         except pa.ArrowInvalid as exc:
@@ -204,8 +216,15 @@ class CsvSheet:
 
     @contextlib.contextmanager
     def _open_csv(
-        self, headers: list[str], header_index: int, invalid_row: Callable[[Any], str], *, use_threads: bool
+        self,
+        headers: list[str],
+        header_index: int,
+        invalid_row: Callable[[Any], str],
+        *,
+        use_threads: bool,
+        as_bytes: bool = False,
     ) -> Iterator[pacsv.CSVStreamingReader]:
+        """A reader of text columns, or with `as_bytes` of the cells' bytes undecoded (`binary` columns)."""
         read_options = pacsv.ReadOptions(
             encoding="utf8",
             skip_rows=header_index + 1,
@@ -214,16 +233,16 @@ class CsvSheet:
             use_threads=use_threads,
         )
         parse_options = pacsv.ParseOptions(
-            delimiter=self._delimiter(), newlines_in_values=True, invalid_row_handler=invalid_row
+            delimiter=self._delimiter(), newlines_in_values=True, invalid_row_handler=None if as_bytes else invalid_row
         )
         convert_options = pacsv.ConvertOptions(
-            column_types=dict.fromkeys(headers, pa.string()),
+            column_types=dict.fromkeys(headers, pa.binary() if as_bytes else pa.string()),
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )
         with self.source.open() as raw:
             reader = pacsv.open_csv(
-                as_utf8(raw, self.encoding, self.source.label),
+                raw if as_bytes else as_utf8(raw, self.encoding, self.source.label),
                 read_options=read_options,
                 parse_options=parse_options,
                 convert_options=convert_options,
