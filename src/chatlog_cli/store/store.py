@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any, Final
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from chatlog_cli import __version__
@@ -310,8 +309,10 @@ class Store:
 
     def has_import_of_size(self, size_bytes: int) -> bool:
         """Whether a file of exactly this size was imported: only then can a file be one imported before."""
-        sizes = self.import_log().column("size_bytes")
-        return bool(pc.any(pc.equal(sizes, size_bytes)).as_py()) if len(sizes) else False
+        # As Python numbers (a row per file): a Python number handed to pyarrow, or a column turned into NumPy,
+        # makes pyarrow import pandas (~0.2 s). This is the first thing an import does, so it would wait here for
+        # the importer's background import of pandas instead of hashing and parsing meanwhile.
+        return size_bytes in self.import_log().column("size_bytes").to_pylist()
 
     def find_import_by_hash(self, sha256: str) -> dict[str, Any] | None:
         """An earlier import of a file with the same content."""
