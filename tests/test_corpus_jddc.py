@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import CORPORA, messages, run_import
+from conftest import CORPORA, GOLDEN_DROP, messages, run_import
 
 JDDC = CORPORA / "jddc2019_sample" / "chat_0.1per.txt"
 
@@ -64,3 +65,43 @@ def test_buyer_is_set_on_every_message(imported) -> None:
     rows, _, _ = imported
     assert all(r["buyer"] for r in rows)
     assert Path(JDDC).exists()
+
+
+def test_a_gb18030_csv_of_real_text_imports_as_its_utf8_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The corpus as a Pinduoduo CSV saved in GB18030 (split into cells as bytes) and in UTF-8: the same rows."""
+    import csv
+    import io
+
+    from chatlog_cli.io import tabular
+
+    decoded: list[int] = []
+    by_columns = tabular.decoded_columns
+
+    def spy(batch: Any, *args: Any) -> Any:
+        decoded.append(batch.num_rows)
+        return by_columns(batch, *args)
+
+    monkeypatch.setattr(tabular, "decoded_columns", spy)
+
+    rows = [["会话ID", "买家ID", "买家昵称", "客服账号", "发送方", "消息类型", "消息内容", "发送时间", "订单编号"]]
+    for number, line in enumerate(JDDC.read_text(encoding="utf-8").splitlines()):
+        parts = line.split("\t")
+        if len(parts) < 7:
+            continue
+        session, user, is_agent, content = parts[0], parts[1], parts[2], "\t".join(parts[6:])
+        sent = f"2026-11-{1 + number // 5_000:02d} {number // 3600 % 24:02d}:{number // 60 % 60:02d}:{number % 60:02d}"
+        role = "客服" if is_agent == "1" else "买家"
+        rows.append([session, user, user, "京东客服-小东", role, "文本", content, sent, ""])
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    stored = {}
+    for encoding in ("gb18030", "utf-8-sig"):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(text.getvalue().encode(encoding))
+        result = run_import([path], tmp_path / encoding).files[0]
+        assert result.status == "imported" and result.rejected_rows == 0, result.error
+        stored[encoding] = [
+            {k: v for k, v in row.items() if k not in GOLDEN_DROP} for row in messages(tmp_path / encoding)
+        ]
+    assert len(stored["gb18030"]) > 10_000 and sum(decoded) == len(rows) - 1
+    assert stored["gb18030"] == stored["utf-8-sig"]
