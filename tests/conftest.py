@@ -31,6 +31,22 @@ def store_dir(tmp_path: Path) -> Path:
     return tmp_path / "store"
 
 
+@pytest.fixture
+def batches_decoded_as_bytes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Row counts of the CSV batches split into cells as bytes and decoded a column at a time, as they come."""
+    from chatlog_cli.io import tabular
+
+    counts: list[int] = []
+    decoded_columns = tabular.decoded_columns
+
+    def counted(batch: Any, *args: Any) -> Any:
+        counts.append(batch.num_rows)
+        return decoded_columns(batch, *args)
+
+    monkeypatch.setattr(tabular, "decoded_columns", counted)
+    return counts
+
+
 def run_import(paths: list[Path | str], store_dir: Path, **options: Any) -> ImportReport:
     return import_files([str(p) for p in paths], store_dir, ImportOptions(**options))
 

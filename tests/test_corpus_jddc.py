@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -67,21 +66,12 @@ def test_buyer_is_set_on_every_message(imported) -> None:
     assert Path(JDDC).exists()
 
 
-def test_a_gb18030_csv_of_real_text_imports_as_its_utf8_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_gb18030_csv_of_real_text_imports_as_its_utf8_copy(
+    tmp_path: Path, batches_decoded_as_bytes: list[int]
+) -> None:
     """The corpus as a Pinduoduo CSV saved in GB18030 (split into cells as bytes) and in UTF-8: the same rows."""
     import csv
     import io
-
-    from chatlog_cli.io import tabular
-
-    decoded: list[int] = []
-    by_columns = tabular.decoded_columns
-
-    def spy(batch: Any, *args: Any) -> Any:
-        decoded.append(batch.num_rows)
-        return by_columns(batch, *args)
-
-    monkeypatch.setattr(tabular, "decoded_columns", spy)
 
     rows = [["会话ID", "买家ID", "买家昵称", "客服账号", "发送方", "消息类型", "消息内容", "发送时间", "订单编号"]]
     for number, line in enumerate(JDDC.read_text(encoding="utf-8").splitlines()):
@@ -103,5 +93,5 @@ def test_a_gb18030_csv_of_real_text_imports_as_its_utf8_copy(tmp_path: Path, mon
         stored[encoding] = [
             {k: v for k, v in row.items() if k not in GOLDEN_DROP} for row in messages(tmp_path / encoding)
         ]
-    assert len(stored["gb18030"]) > 10_000 and sum(decoded) == len(rows) - 1
+    assert len(stored["gb18030"]) > 10_000 and sum(batches_decoded_as_bytes) == len(rows) - 1
     assert stored["gb18030"] == stored["utf-8-sig"]

@@ -550,7 +550,9 @@ def test_clean_files_are_read_without_the_numbered_fallback(tmp_path: Path, monk
     assert [r["source_line"] for r in rows] == list(range(2, 52)) and not parsed.rejects
 
 
-def test_gb18030_csv_split_as_bytes_reads_as_decoded_text(tmp_path: Path, monkeypatch: Any) -> None:
+def test_gb18030_csv_split_as_bytes_reads_as_decoded_text(
+    tmp_path: Path, monkeypatch: Any, batches_decoded_as_bytes: list[int]
+) -> None:
     """Cells split from the bytes and decoded a column at a time are the cells of the decoded file."""
     import random
 
@@ -569,16 +571,8 @@ def test_gb18030_csv_split_as_bytes_reads_as_decoded_text(tmp_path: Path, monkey
     path = tmp_path / "gb.csv"
     _write_csv(path, rows, bom=False, encoding="gb18030")
     monkeypatch.setattr(tabular, "_CSV_BLOCK_BYTES", 2048)
-    decoded: list[int] = []
-    by_columns = tabular.decoded_columns
-
-    def spy(batch: Any, *args: Any) -> Any:
-        decoded.append(batch.num_rows)
-        return by_columns(batch, *args)
-
-    monkeypatch.setattr(tabular, "decoded_columns", spy)
     as_bytes, as_bytes_parsed = _parse(path)
-    assert sum(decoded) == 600 and len(decoded) > 5
+    assert sum(batches_decoded_as_bytes) == 600 and len(batches_decoded_as_bytes) > 5
     monkeypatch.setattr(tabular, "splits_as_bytes", lambda encoding, delimiter: False)
     as_text, as_text_parsed = _parse(path)
     assert as_bytes == as_text and len(as_text) > 400
