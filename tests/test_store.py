@@ -38,6 +38,22 @@ def test_reimporting_the_same_file_adds_nothing_and_says_so(store_dir: Path) -> 
     assert len(messages(store_dir)) == 16
 
 
+def test_the_size_check_before_an_import_leaves_pandas_unloaded(store_dir: Path) -> None:
+    """The import's first step must not wait for pandas, which pyarrow loads on its first Python-value call."""
+    import subprocess
+    import sys
+
+    run_import([JD], store_dir)
+    size = JD.stat().st_size
+    check = (
+        "import sys; from pathlib import Path; from chatlog_cli.store import Store; "
+        f"store = Store.open(Path({str(store_dir)!r})); "
+        f"print(store.has_import_of_size({size}), store.has_import_of_size({size + 1}), 'pandas' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "False", "False"]
+
+
 def test_the_import_log_hashes_every_file_and_a_same_sized_other_file_still_imports(
     store_dir: Path, tmp_path: Path
 ) -> None:
