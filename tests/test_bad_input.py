@@ -40,6 +40,27 @@ def test_binary_junk(runner: CliRunner, tmp_path: Path) -> None:
     assert "chat.log" in result.stdout and "认不出" in result.stdout and "二进制" in result.stdout
 
 
+def test_binary_junk_without_zero_bytes_is_still_binary(runner: CliRunner, tmp_path: Path) -> None:
+    junk = tmp_path / "chat.csv"
+    junk.write_bytes(bytes(range(1, 256)) * 40)
+    result = invoke(runner, "import", str(junk), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1 and "二进制" in result.stdout
+
+
+@pytest.mark.parametrize(("encoding", "name"), [("gbk", "GBK/GB18030"), ("utf-8", "UTF-8")])
+def test_a_bad_byte_near_the_start_is_named_by_line_not_called_binary(
+    runner: CliRunner, tmp_path: Path, encoding: str, name: str
+) -> None:
+    lines = JD.read_text(encoding="utf-8").split("\n")
+    data = "\n".join(lines[:6]).encode(encoding) + b"\n\xff" + "\n".join(lines[6:]).encode(encoding)
+    damaged = tmp_path / "咚咚.log"
+    damaged.write_bytes(data)
+    result = invoke(runner, "import", str(damaged), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1
+    assert f"咚咚.log：第 7 行有不是 {name} 编码的字节" in result.stdout and "--encoding" in result.stdout
+    assert "二进制" not in result.stdout and not list((tmp_path / "s").rglob("*.parquet"))
+
+
 def test_truncated_xlsx(runner: CliRunner, tmp_path: Path) -> None:
     workbook = openpyxl.Workbook()
     workbook.active.append(["会话ID", "发送方", "消息内容", "发送时间"])

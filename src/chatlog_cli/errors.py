@@ -29,6 +29,10 @@ class EncodingError(InputFileError):
     """The input file cannot be decoded with the detected or requested encoding."""
 
 
+class DamagedTextError(EncodingError):
+    """A text file holds bytes its encoding rejects (damaged, or a part saved in another encoding)."""
+
+
 class FormatDetectionError(InputFileError):
     """No known export format matches the file, or the requested format does not match it."""
 

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Final
 
-from chatlog_cli.errors import EncodingError
+from chatlog_cli.errors import DamagedTextError, EncodingError
 
 _BOMS: Final = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -64,9 +64,54 @@ def detect_encoding(head: bytes, *, complete: bool, file_label: str) -> str:
         return "utf-8"
     if _decodes(head, "gb18030", complete=complete):
         return "gb18030"
+    damaged = _damaged_text(head, complete=complete)
+    if damaged is not None:
+        encoding, line = damaged
+        raise bad_bytes_error(file_label, f"第 {line} 行有不是 {encoding_label(encoding)} 编码的字节")
     raise EncodingError(
         f"{file_label}：既不是 UTF-8 也不是 GBK/GB18030 编码的文本，无法读取。"
         "如果确定是文本导出，请用 --encoding 指定编码。"
+    )
+
+
+# A text file whose encoding rejects a few of its bytes (a damaged download, a line pasted in from a file in
+# another encoding) is still text: it is named as such, with the line of its first bad byte, rather than as
+# "not text". Binary content is rejected far more often than this (random bytes: every few bytes).
+_DAMAGED_SHARE: Final = 0.001
+_DAMAGED_MIN: Final = 2
+
+
+def _damaged_text(head: bytes, *, complete: bool) -> tuple[str, int] | None:
+    """The encoding that rejects fewest of `head`'s bytes and the line of its first, if it rejects only a few."""
+    rejected = {encoding: _rejections(head, encoding, complete=complete) for encoding in ("utf-8", "gb18030")}
+    encoding = min(rejected, key=lambda e: rejected[e])  # a tie goes to UTF-8, as detection does
+    if rejected[encoding] > max(_DAMAGED_MIN, len(head) * _DAMAGED_SHARE):
+        return None
+    try:
+        codecs.getincrementaldecoder(encoding)(errors="strict").decode(head, final=complete)
+    except UnicodeDecodeError as exc:
+        return encoding, head[: exc.start].count(b"\n") + 1  # 0x0A is a line feed in both encodings
+    return None
+
+
+def _rejections(data: bytes, encoding: str, *, complete: bool) -> int:
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(data, final=complete)
+    return text.count("\ufffd") - data.count("\ufffd".encode(encoding))
+
+
+_ENCODING_LABELS: Final = {"gb18030": "GBK/GB18030", "utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16"}
+
+
+def encoding_label(encoding: str) -> str:
+    """How errors name an encoding to a shop owner (GBK and GB18030 are one to them)."""
+    return _ENCODING_LABELS.get(encoding, encoding)
+
+
+def bad_bytes_error(label: str, where: str) -> DamagedTextError:
+    """The error for bytes an encoding rejects in a file that is otherwise text in it; `where`: the line."""
+    return DamagedTextError(
+        f"{label}：{where}（文件可能混合了两种编码，或已损坏）。"
+        "请重新导出该文件；如果确定是别的编码，请用 --encoding 指定后重试。"
     )
 
 

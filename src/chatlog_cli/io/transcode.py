@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from chatlog_cli.errors import EncodingError
 from chatlog_cli.io.arrow_text import utf8_buffers
+from chatlog_cli.io.decode import bad_bytes_error, encoding_label
 
 _BLOCK_BYTES: Final = 1 << 20
 
@@ -92,27 +93,13 @@ class Utf8Reader(io.RawIOBase):
         if self._ended and exc.end >= len(exc.object) and ("incomplete" in exc.reason or "truncated" in exc.reason):
             where = f"文件末尾（第 {line} 行）的字符不完整"
         else:
-            where = f"第 {line} 行有不是 {_encoding_name(self._encoding)} 编码的字节"
-        return _bad_bytes(self._label, where)
+            where = f"第 {line} 行有不是 {encoding_label(self._encoding)} 编码的字节"
+        return bad_bytes_error(self._label, where)
 
     def close(self) -> None:
         """Drop what is decoded but unread (the source is closed by its owner)."""
         self._pending = memoryview(b"")
         super().close()
-
-
-_ENCODING_NAMES: Final = {"gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
-
-
-def _encoding_name(encoding: str) -> str:
-    return _ENCODING_NAMES.get(encoding, encoding)
-
-
-def _bad_bytes(label: str, where: str) -> EncodingError:
-    return EncodingError(
-        f"{label}：{where}（文件可能混合了两种编码，或已损坏）。"
-        "请重新导出该文件；如果确定是别的编码，请用 --encoding 指定后重试。"
-    )
 
 
 # GB18030 and its subsets keep every byte below 0x80 for that ASCII character alone: a multi-byte
@@ -148,8 +135,8 @@ def decoded_columns(batch: pa.RecordBatch, encoding: str, label: str, first_row:
         columns = [_decoded(column, encoding) for column in batch.columns]
     except UnicodeDecodeError:
         row, column = _first_bad_cell(batch, encoding)
-        where = f"第 {first_row + row} 行“{column}”列有不是 {_encoding_name(encoding)} 编码的字节"
-        raise _bad_bytes(label, where) from None
+        where = f"第 {first_row + row} 行“{column}”列有不是 {encoding_label(encoding)} 编码的字节"
+        raise bad_bytes_error(label, where) from None
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 

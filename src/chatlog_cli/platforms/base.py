@@ -11,7 +11,7 @@ from typing import Literal, Protocol
 
 import pyarrow as pa
 
-from chatlog_cli.errors import InputFileError
+from chatlog_cli.errors import DamagedTextError, InputFileError
 from chatlog_cli.io.decode import clean_text, detect_encoding, normalize_encoding_name
 from chatlog_cli.io.sources import Source
 from chatlog_cli.io.tabular import CsvSheet, Sheet, workbook_sheets
@@ -94,6 +94,8 @@ class Sample:
             return "binary"
         try:
             _ = self.encoding
+        except DamagedTextError:
+            raise  # text, with bytes to name; not "binary"
         except InputFileError:
             return "binary"
         return "text"
