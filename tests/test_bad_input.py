@@ -142,6 +142,14 @@ def test_missing_file_argument_is_reported_and_others_import(runner: CliRunner, 
     assert len(messages(tmp_path / "s")) == 16
 
 
+def test_only_missing_files_leave_no_store_behind(runner: CliRunner, tmp_path: Path) -> None:
+    result = invoke(runner, "import", str(tmp_path / "nope.csv"), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 1 and "找不到文件" in result.stdout and "nope.csv" in result.stdout
+    as_json = invoke(runner, "import", str(tmp_path / "nope.csv"), "--store", str(tmp_path / "s"), "--json")
+    assert as_json.exit_code == 1 and json.loads(as_json.stdout)["totals"]["files_failed"] == 1
+    assert not (tmp_path / "s").exists()
+
+
 def test_usage_errors_exit_2(runner: CliRunner, tmp_path: Path) -> None:
     unknown_format = invoke(runner, "import", str(JD), "--format", "nope", "--store", str(tmp_path / "s"))
     assert unknown_format.exit_code == 2 and "没有名为 nope 的格式" in unknown_format.stderr

@@ -133,6 +133,8 @@ def import_files(
     if not sources and not missing:
         raise UsageError("没有找到要导入的文件（目录为空？）。")
     results = [FileResult(m.argument, "failed", error=m.message) for m in missing]
+    if not sources:  # only mistyped paths: reported, and no empty store is left behind for them
+        return ImportReport(store_dir, results, None)
     store = Store.open(store_dir, create=True)
     if (store.root / REDACTION_INFO).exists():
         # Raw exports imported next to redacted rows would leak the very data the copy was made without.
