@@ -1127,6 +1127,10 @@ def notes(args: argparse.Namespace) -> list[str]:
         f"chatlog start-up excluded; hashing, parsing, de-duplication and Parquet writing included). Peak RSS = "
         f"the child's `ru_maxrss`. Targets: CSV ≥ 500k messages/s, text formats (JD log, Taobao TXT) ≥ 200k "
         f"messages/s, XLSX ≥ 100k rows/s, peak memory < 1.5 GB ({MEMORY_TARGET_MB} MiB) for 1M messages.",
+        "The re-import is of a copy with the same messages in other bytes, so that the content-hash short-cut "
+        "does not apply and every message is identified and found stored: the JD log with CRLF line ends, the "
+        "CSV re-encoded as GB18030 (decoded on the way), the Taobao account TXT as UTF-8 with LF, the "
+        "message-manager TXT as GBK with CRLF, each workbook with a zip comment.",
     ]
     if args.repeat > 1:
         lines.append(
