@@ -241,7 +241,7 @@ def _conversation_starts(rows: pa.RecordBatch) -> npt.NDArray[np.int64]:
     conversation = rows.column(CONVERSATION_ID)
     if conversation.null_count or rows.column(SENT_AT).null_count:
         raise NotStreamable("rows without a conversation id or time")
-    same = np.asarray(pc.equal(conversation.slice(1), conversation.slice(0, len(conversation) - 1)), dtype=bool)
+    same = _same_as_before(conversation)
     starts = np.flatnonzero(np.concatenate([[True], ~same]))
     if len(pc.unique(conversation)) != len(starts):
         raise NotStreamable("a conversation's rows apart in the file")
@@ -251,6 +251,11 @@ def _conversation_starts(rows: pa.RecordBatch) -> npt.NDArray[np.int64]:
     return starts
 
 
+def _same_as_before(values: pa.Array) -> npt.NDArray[np.bool_]:
+    """For each row after the first, whether it holds the row before's value (a null is never the same)."""
+    return np.asarray(pc.equal(values.slice(1), values.slice(0, len(values) - 1)).fill_null(False), dtype=bool)
+
+
 def _concatenated(first: pa.RecordBatch, second: pa.RecordBatch) -> pa.RecordBatch:
     return pa.Table.from_batches([first, second]).combine_chunks().to_batches()[0]
 
@@ -258,7 +263,7 @@ def _concatenated(first: pa.RecordBatch, second: pa.RecordBatch) -> pa.RecordBat
 def _by_file(rows: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
     """The rows in one batch per source file (a conversation held back may go on in a workbook's next sheet)."""
     files = rows.column(SOURCE_FILE)
-    same = np.asarray(pc.equal(files.slice(1), files.slice(0, len(files) - 1)).fill_null(False), dtype=bool)
+    same = _same_as_before(files)
     bounds = [0, *(np.flatnonzero(~same) + 1).tolist(), rows.num_rows]
     for start, end in itertools.pairwise(bounds):
         yield rows.slice(start, end - start)
